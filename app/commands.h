@@ -1,0 +1,11 @@
+/* app/commands.h — the irvi subcommands. Each takes the arguments after its
+ * name and returns the process exit code (0 ok, 1 runtime failure, 2 usage). */
+#ifndef IRVI_APP_COMMANDS_H
+#define IRVI_APP_COMMANDS_H
+
+int cmd_data(int argc, char **argv);
+
+/* Print "irvi: <what>: <engine detail>" to stderr for a failed engine call. */
+void app_report(const char *what, int status);
+
+#endif

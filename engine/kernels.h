@@ -1,0 +1,51 @@
+/* engine/kernels.h — all elementwise maths of the engine, in one place.
+ *
+ * Stable for |a| up to 1e4 and beyond: softplus(a) = max(a,0) + log1p(e^-|a|),
+ * log sig(a) = -softplus(-a). "squash" selects the reference code's mean map
+ * s(a) = 0.9999 sig(a) + 5e-6, whose log terms are
+ * log s(a) = log(0.9999 sig(a) + 5e-6), log(1 - s(a)) = log(0.9999 sig(-a) + 9.5e-5).
+ * Sums of many terms are accumulated in double.
+ */
+#ifndef IRVI_KERNELS_H
+#define IRVI_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+float k_sigmoid1(float a);
+float k_softplus1(float a);
+double k_softplus1_d(double a);
+
+void k_sigmoid(const float *a, float *out, size_t n);
+void k_softplus(const float *a, float *out, size_t n);
+void k_log_sigmoid(const float *a, float *out, size_t n);
+/* Bernoulli means of logits: sig(a) or s(a). */
+void k_mean(const float *a, float *out, size_t n, int squash);
+void k_tanh(const float *a, float *out, size_t n);
+
+/* log sum exp of n doubles (-inf for n = 0 or all -inf). */
+double k_logsumexp(const double *v, size_t n);
+/* For each of the `cols` columns of v (rows, cols), row-major: log-sum-exp
+ * over the rows into out[cols]. (The AIR weights: rows = samples, cols = examples.) */
+void k_logsumexp_cols(const double *v, int rows, int cols, double *out);
+
+/* log-mass of binary targets y under logits a: sum_i log Bern(y_i; mean(a_i)). */
+double k_bern_logp(const float *y, const float *a, size_t n, int squash);
+double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash);
+/* g_i = scale * d/da_i log Bern(y_i; mean(a_i)). Plain: scale (y - sig(a)). */
+void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash, float scale);
+void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int squash, float scale);
+
+/* log q(h) for binary h under means mu, branching on h (never 0 log 0). */
+double k_bern_logp_mu(const float *h, const float *mu, size_t n);
+/* Entropy of a factorized Bernoulli with means mu (0 log 0 = 0). */
+double k_bern_entropy(const float *mu, size_t n);
+
+/* Add a bias row to each of `rows` rows of x (rows, n). */
+void k_add_bias(float *x, const float *b, int rows, int n);
+/* Clamp into [lo, hi]. */
+void k_clamp(float *x, size_t n, float lo, float hi);
+/* 1 if all n values are finite. */
+int k_all_finite(const float *x, size_t n);
+
+#endif

@@ -1,0 +1,75 @@
+/* irvi/refine.h — the approximate posterior of a set of examples and its
+ * iterative refinement by adaptive importance sampling (AIR, paper Eq. 8-9).
+ *
+ * An irvi_posterior holds, for n chosen examples, their data, the recognition
+ * network's first guess mu0 and the current means mu (all layers), plus the
+ * scratch buffers every refinement step and evaluation needs, so stepping
+ * allocates nothing. The app steps it one iteration at a time; training calls
+ * irvi_refine_air for K steps. Not thread-safe: one thread per posterior.
+ */
+#ifndef IRVI_REFINE_H
+#define IRVI_REFINE_H
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int K;          /* refinement steps */
+    int M;          /* importance samples per step */
+    float gamma;    /* inference rate: weight of the new estimate (paper's damping = 1 - gamma) */
+    float eps;      /* clamp mu to [eps, 1 - eps] after each step (0 = off) */
+    int bihm;       /* 1: weights sqrt(p/q) (bidirectional Helmholtz machine, supplement s4) */
+} irvi_air_opts;
+
+/* K = 20, M = 20, gamma = 0.1, eps = 1e-6, bihm = 0. */
+void irvi_air_opts_default(irvi_air_opts *o);
+/* K >= 0 (K <= 100000), 1 <= M <= 100000, 0 < gamma <= 1, 0 <= eps < 0.5. */
+irvi_status irvi_air_opts_validate(const irvi_air_opts *o);
+
+typedef struct irvi_posterior irvi_posterior;
+
+/* Room for up to n_max examples of model m's shape. */
+irvi_status irvi_posterior_create(const irvi_model *m, int n_max, irvi_posterior **out);
+void irvi_posterior_free(irvi_posterior *q);
+
+/* Copy n rows of x (n, D) and set mu = mu0 = recognition(x); steps = 0. */
+irvi_status irvi_posterior_set_data(irvi_posterior *q, const irvi_model *m,
+                                    const uint8_t *x, int n);
+/* Recompute mu0 from the (possibly updated) model and reset mu = mu0. */
+irvi_status irvi_posterior_recognize(irvi_posterior *q, const irvi_model *m);
+/* mu = mu0, steps = 0. */
+void irvi_posterior_reset(irvi_posterior *q);
+/* Simplified posterior (paper 5.3): each element of mu0 independently with
+ * probability frac is set to 0.5; then mu = mu0. */
+void irvi_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r);
+
+int irvi_posterior_n(const irvi_posterior *q);
+int irvi_posterior_steps(const irvi_posterior *q);
+const uint8_t *irvi_posterior_x(const irvi_posterior *q);   /* (n, D) */
+/* Current means of layer l (0 = bottom), shape (n, H_l). */
+const float *irvi_posterior_mu(const irvi_posterior *q, int l);
+const float *irvi_posterior_mu0(const irvi_posterior *q, int l);
+/* Writable current means (tests, importing a saved posterior). */
+float *irvi_posterior_mu_mut(irvi_posterior *q, int l);
+
+typedef struct {
+    double mean_logw;   /* mean over samples and examples of log p(x,h) - log q(h) */
+    double ess;         /* mean over examples of the step's normalized ESS in [1/M, 1] */
+} irvi_air_stats;
+
+/* One AIR step on all examples: M samples per example from the current mu
+ * (all layers jointly), self-normalized weights, mu <- (1-gamma) mu +
+ * gamma sum_m w_m h_m, clamp. st may be NULL. */
+irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
+                                 const irvi_air_opts *o, irvi_rng *r, irvi_air_stats *st);
+/* o->K steps of irvi_refine_air_step. */
+irvi_status irvi_refine_air(irvi_posterior *q, const irvi_model *m,
+                            const irvi_air_opts *o, irvi_rng *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
