@@ -59,6 +59,13 @@ void k_mean(const float *a, float *out, size_t n, int squash)
         k_sigmoid(a, out, n);
 }
 
+void k_mean_deriv(const float *a, float *out, size_t n, int squash)
+{
+    float sc = squash ? SQ_SCALE : 1.0f;
+    for (size_t i = 0; i < n; i++)
+        out[i] = sc * k_sigmoid1(a[i]) * k_sigmoid1(-a[i]);
+}
+
 void k_tanh(const float *a, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -146,9 +153,10 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash)
 /* d/da log Bern(y; s(a)) = 0.9999 sig(a) sig(-a) [y / s(a) - (1-y) / (1-s(a))]. */
 static inline float sq_grad(float y, float a)
 {
+    /* Linear in y, so soft targets (averages of samples) give the average gradient. */
     float sp = k_sigmoid1(a), sm = k_sigmoid1(-a);
     float d = SQ_SCALE * sp * sm;
-    return y != 0 ? d / (SQ_SCALE * sp + SQ_LO) : -d / (SQ_SCALE * sm + SQ_HI_COMP);
+    return d * (y / (SQ_SCALE * sp + SQ_LO) - (1 - y) / (SQ_SCALE * sm + SQ_HI_COMP));
 }
 
 void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash, float scale)
@@ -198,6 +206,15 @@ void k_add_bias(float *x, const float *b, int rows, int n)
         float *row = x + (size_t)r * n;
         for (int i = 0; i < n; i++)
             row[i] += b[i];
+    }
+}
+
+void k_colsum_add(const float *x, int rows, int cols, float *out)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (size_t)r * cols;
+        for (int j = 0; j < cols; j++)
+            out[j] += row[j];
     }
 }
 

@@ -22,6 +22,8 @@ void k_log_sigmoid(const float *a, float *out, size_t n);
 /* Bernoulli means of logits: sig(a) or s(a). */
 void k_mean(const float *a, float *out, size_t n, int squash);
 void k_tanh(const float *a, float *out, size_t n);
+/* d mean / d a at logits a (sig' or the squash's 0.9999 sig'). */
+void k_mean_deriv(const float *a, float *out, size_t n, int squash);
 
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
@@ -32,7 +34,8 @@ void k_logsumexp_cols(const double *v, int rows, int cols, double *out);
 /* log-mass of binary targets y under logits a: sum_i log Bern(y_i; mean(a_i)). */
 double k_bern_logp(const float *y, const float *a, size_t n, int squash);
 double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash);
-/* g_i = scale * d/da_i log Bern(y_i; mean(a_i)). Plain: scale (y - sig(a)). */
+/* g_i = scale * d/da_i log Bern(y_i; mean(a_i)). Plain: scale (y - sig(a)).
+ * Linear in y, so y may be a soft target in [0,1] (cross-entropy gradient). */
 void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash, float scale);
 void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int squash, float scale);
 
@@ -43,6 +46,8 @@ double k_bern_entropy(const float *mu, size_t n);
 
 /* Add a bias row to each of `rows` rows of x (rows, n). */
 void k_add_bias(float *x, const float *b, int rows, int n);
+/* out[j] += sum over the rows of x (rows, cols) — bias gradients. */
+void k_colsum_add(const float *x, int rows, int cols, float *out);
 /* Clamp into [lo, hi]. */
 void k_clamp(float *x, size_t n, float lo, float hi);
 /* 1 if all n values are finite. */

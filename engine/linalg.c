@@ -51,6 +51,13 @@ void la_sgemm_ref(int ta, int tb, int M, int N, int K, float alpha,
         }
 }
 
+void la_row_gemv(const float *x, const float *W, int K, int N, float *y)
+{
+    if (K == 0 || N == 0)
+        return;
+    cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, W, N, x, 1, 1.0f, y, 1);
+}
+
 void la_saxpy(int n, float alpha, const float *x, float *y)
 {
     cblas_saxpy(n, alpha, x, 1, y, 1);

@@ -16,6 +16,8 @@ void la_dgemm(int ta, int tb, int M, int N, int K, double alpha,
 void la_sgemm_ref(int ta, int tb, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb,
                   float beta, float *C, int ldc);
+/* y (N) += x (K) . W (K, N): a row vector times a [in][out] matrix. */
+void la_row_gemv(const float *x, const float *W, int K, int N, float *y);
 /* y += alpha * x (n floats). */
 void la_saxpy(int n, float alpha, const float *x, float *y);
 void la_set_threads(int n);

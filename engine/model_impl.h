@@ -1,0 +1,86 @@
+/* engine/model_impl.h — the model's insides, shared by the engine's numeric
+ * files (forward/backward passes, refinement, evaluation, training).
+ *
+ * Dimension letters: D visible units, H_l units of stochastic layer l (0 =
+ * bottom), Hd tanh units of the generative deterministic layer, Hr tanh units
+ * of the recognition hidden layer, n examples, S samples per example,
+ * R = S*n sample rows (sample-major: row s*n + b is sample s of example b).
+ */
+#ifndef IRVI_MODEL_IMPL_H
+#define IRVI_MODEL_IMPL_H
+
+#include "irvi/model.h"
+
+#define MAX_TENSORS 24
+
+struct irvi_model {
+    irvi_arch arch;
+    int Htot;                 /* sum of H_l */
+    size_t np;                /* parameter count */
+    float *p;                 /* the parameter block */
+    float *xbar;              /* (D) recognition centring, not trained */
+    int nt;
+    irvi_tensor t[MAX_TENSORS];
+    /* Offsets into p (SIZE_MAX when absent). Generative: */
+    size_t G[IRVI_MAX_LAYERS];  /* G_0 (H_1, D) [absent with gen_hidden], G_l (H_{l+1}, H_l) */
+    size_t c[IRVI_MAX_LAYERS];  /* c_0 (D), c_l (H_l) */
+    size_t A, alpha, C;         /* tanh layer: A (H_1, Hd), alpha (Hd), C (Hd, D) */
+    size_t z;                   /* top prior logits / DARN biases (H_L) */
+    size_t R;                   /* DARN (H_L, H_L), [in][out]: a_i = z_i + sum_{j<i} h_j R[j][i] */
+    /* Recognition: */
+    size_t U, u;                /* tanh hidden: U (D, Hr), u (Hr) */
+    size_t V[IRVI_MAX_LAYERS];  /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
+    size_t v[IRVI_MAX_LAYERS];
+};
+
+static inline float *P(const irvi_model *m, size_t off) { return m->p + off; }
+
+/* Scratch for batched passes; grows on demand, never shrinks. Buffers of the
+ * last forward pass stay valid for the matching backward pass. */
+typedef struct {
+    int rows_cap, n_cap;
+    float *h[IRVI_MAX_LAYERS];     /* (R, H_l) samples */
+    float *logit_x;                /* (R, D) output logits */
+    float *tanh_x;                 /* (R, Hd) */
+    float *logit[IRVI_MAX_LAYERS]; /* (R, H_l) logits of layer l given layer l+1; [L-1]: DARN prior */
+    float *delta;                  /* (R, max width) backward scratch */
+    float *delta2;                 /* (R, max width) */
+    double *lp, *lq, *lw;          /* (R) */
+    float *xt;                     /* (n, D) centred input */
+    float *rhid;                   /* (n, Hr) recognition tanh layer */
+    float *ra[IRVI_MAX_LAYERS];    /* (n, H_l) recognition logits */
+    float *rmu[IRVI_MAX_LAYERS];   /* (n, H_l) recognition means */
+    float *rdelta, *rdelta2;       /* (n, max width) */
+    float *ql1, *ql0;              /* (n, Htot) log mu, log(1 - mu) for model_log_q */
+} model_ws;
+
+int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n);
+void model_ws_free(model_ws *w);
+
+/* Output logits w->logit_x (R, D) of the R rows of w->h[0] (and w->tanh_x). */
+void model_out_logits(const irvi_model *m, model_ws *w, int R);
+/* out[r] += log p(h_top) of the R rows of w->h[L-1]. */
+void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out);
+/* log p(x_b, h_r) for R = S*n rows (h in w->h, filled by the caller); keeps
+ * logits for model_grad_gen. out may be w->lp. */
+void model_log_joint(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
+                     double *out);
+/* Accumulate into grad (np floats) the gradient of
+ * J = -sum_r weight[r] log p(x_b, h_r) after model_log_joint on the same rows. */
+void model_grad_gen(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
+                    const float *weight, float *grad);
+
+/* Recognition means of n examples into w->rmu (logits in w->ra). */
+void model_recognize(const irvi_model *m, model_ws *w, const uint8_t *x, int n);
+/* Accumulate into grad the gradient of the cross-entropy
+ * J = -sum_b sum_l scale * log Bern(t_l[b]; mu0_l[b]) with soft targets t_l (n, H_l),
+ * after model_recognize on the same x. */
+void model_grad_rec(const irvi_model *m, model_ws *w, int n, const float *const *t,
+                    float scale, float *grad);
+
+/* log q(h_r) under per-example means mu[l] (n, H_l) for the R = S*n rows in w->h,
+ * into out. */
+void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,
+                 double *out);
+
+#endif
