@@ -1,0 +1,74 @@
+#!/bin/bash
+# tests/cli/data.sh — `irvi data` from the outside: bad files must fail with
+# a non-zero exit and exactly one stderr line naming the file; an unknown set
+# fails; real MNIST (if present) is described as 50000/10000/10000, 28×28.
+# usage: data.sh IRVI_EXE SCRATCH_DIR [MNIST_DIR]   (exit 0 ok, 1 fail, 77 skip)
+irvi=$1
+scratch=$2
+mnist=$3
+[ -x "$irvi" ] || { echo "SKIP: no irvi executable '$irvi'"; exit 77; }
+[ -n "$scratch" ] || { echo "usage: $0 IRVI SCRATCH [MNIST_DIR]"; exit 1; }
+dir="$scratch/cli_data_fixtures"
+mkdir -p "$dir" || exit 1
+fail=0
+
+# a valid 3-image 2x2 IDX header + body, then broken variants
+printf '\x00\x00\x08\x03\x00\x00\x00\x03\x00\x00\x00\x02\x00\x00\x00\x02' > "$dir/good.idx"
+printf '\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b' >> "$dir/good.idx"
+head -c 20 "$dir/good.idx" > "$dir/truncated.idx"
+{ printf 'ABCD'; tail -c +5 "$dir/good.idx"; } > "$dir/wrongmagic.idx"
+: > "$dir/empty.idx"
+
+expect_fail() { # file, word expected in the message
+    local f=$1 word=$2 out err rc lines
+    out=$("$irvi" data check "$f" 2>"$dir/stderr")
+    rc=$?
+    err=$(cat "$dir/stderr")
+    lines=$(wc -l < "$dir/stderr")
+    if [ "$rc" -eq 0 ]; then
+        echo "FAIL: irvi data check $f succeeded: $out"; fail=1
+    elif [ "$lines" -ne 1 ]; then
+        echo "FAIL: irvi data check $f: stderr has $lines lines:"; cat "$dir/stderr"; fail=1
+    elif [[ "$err" != *"$f"* ]]; then
+        echo "FAIL: irvi data check $f: stderr does not name the file: $err"; fail=1
+    elif [[ "$err" != *"$word"* ]]; then
+        echo "FAIL: irvi data check $f: stderr lacks '$word': $err"; fail=1
+    else
+        echo "ok (rc $rc): $err"
+    fi
+}
+
+if out=$("$irvi" data check "$dir/good.idx"); then
+    echo "ok: $out"
+    [[ "$out" == *"3 × 2×2"* ]] || { echo "FAIL: unexpected shape: $out"; fail=1; }
+else
+    echo "FAIL: irvi data check on a valid file failed"; fail=1
+fi
+expect_fail "$dir/truncated.idx" "truncated"
+expect_fail "$dir/wrongmagic.idx" "magic"
+expect_fail "$dir/empty.idx" "empty"
+expect_fail "$dir/does-not-exist.idx" "cannot open"
+
+if "$irvi" data info nosuchset 2>"$dir/stderr"; then
+    echo "FAIL: irvi data info nosuchset succeeded"; fail=1
+else
+    echo "ok: $(cat "$dir/stderr")"
+fi
+"$irvi" data --help > /dev/null || { echo "FAIL: irvi data --help"; fail=1; }
+"$irvi" data info 2>/dev/null
+[ $? -eq 2 ] || { echo "FAIL: irvi data info without NAME should exit 2"; fail=1; }
+
+if [ -n "$mnist" ] && [ -f "$mnist/train-images-idx3-ubyte" ]; then
+    out=$("$irvi" data info mnist --dir "$mnist")
+    rc=$?
+    echo "$out"
+    [ $rc -eq 0 ] || { echo "FAIL: irvi data info mnist exited $rc"; fail=1; }
+    for want in 50000 10000 "28×28"; do
+        [[ "$out" == *"$want"* ]] || { echo "FAIL: output lacks '$want'"; fail=1; }
+    done
+else
+    echo "note: no MNIST in '${mnist:-unset}', skipping the real-data part"
+fi
+
+rm -rf "$dir"
+exit $fail
