@@ -6,55 +6,102 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <string.h>
 
 #define SQ_SCALE 0.9999f
 #define SQ_LO 5e-6f
 #define SQ_HI_COMP 9.5e-5f /* 1 - (0.9999 + 5e-6) */
 
-float k_sigmoid1(float a)
+/* exp(x) for x <= 0, branch-free so loops over it vectorize: x = k ln2 + r
+ * with |r| <= ln2/2 (Cody-Waite split), e^r by its degree-7 Taylor polynomial
+ * (relative error < 1e-8 before rounding), 2^k built in the exponent bits.
+ * Below -87.3 the result would be subnormal; it is clamped to ~2^-126, which
+ * is harmless wherever it is used (added to 1, or multiplied by a bound). */
+static inline float exp_nonpos(float x)
 {
-    /* Both branches evaluate exp of a non-positive number. */
-    if (a >= 0) {
-        float e = expf(-a);
-        return 1.0f / (1.0f + e);
-    }
-    float e = expf(a);
-    return e / (1.0f + e);
+    x = x < -87.3f ? -87.3f : x;
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float k = (x * 1.44269504089f + shifter) - shifter;
+    float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +
+              r * (8.3333338e-3f + r * (1.3888889e-3f + r * 1.9841270e-4f))))));
+    int32_t bits = ((int32_t)k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
 }
 
-float k_softplus1(float a)
+/* log(1 + e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) in [0, 1/3], by its
+ * odd series; no cancellation, so it is accurate in relative terms even for
+ * tiny e (where log1p(e) ~ e). Truncation error < 1e-9. */
+static inline float log1p_unit(float e)
 {
-    return fmaxf(a, 0.0f) + log1pf(expf(-fabsf(a)));
+    float s = e / (2.0f + e), t = s * s;
+    float q = 1.0f + t * (1.0f / 3 + t * (1.0f / 5 + t * (1.0f / 7 + t * (1.0f / 9 +
+              t * (1.0f / 11 + t * (1.0f / 13 + t * (1.0f / 15)))))));
+    return 2.0f * s * q;
 }
+
+static inline float sigmoid_f(float a)
+{
+    float e = exp_nonpos(a < 0 ? a : -a);
+    float inv = 1.0f / (1.0f + e);
+    return a >= 0 ? inv : e * inv;
+}
+
+static inline float softplus_f(float a)
+{
+    return (a > 0 ? a : 0.0f) + log1p_unit(exp_nonpos(a < 0 ? a : -a));
+}
+
+float k_sigmoid1(float a) { return sigmoid_f(a); }
+float k_softplus1(float a) { return softplus_f(a); }
 
 double k_softplus1_d(double a)
 {
     return fmax(a, 0.0) + log1p(exp(-fabs(a)));
 }
 
+/* Sum of n floats with 16 independent partial sums (vectorizable, and a
+ * fixed order, so results do not depend on the build's vector width). */
+static double sum16(const float *v, size_t n)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += v[i + j];
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++)
+        s += v[i];
+    return s;
+}
+
 void k_sigmoid(const float *a, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = k_sigmoid1(a[i]);
+        out[i] = sigmoid_f(a[i]);
 }
 
 void k_softplus(const float *a, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = k_softplus1(a[i]);
+        out[i] = softplus_f(a[i]);
 }
 
 void k_log_sigmoid(const float *a, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = -k_softplus1(-a[i]);
+        out[i] = -softplus_f(-a[i]);
 }
 
 void k_mean(const float *a, float *out, size_t n, int squash)
 {
     if (squash)
         for (size_t i = 0; i < n; i++)
-            out[i] = SQ_SCALE * k_sigmoid1(a[i]) + SQ_LO;
+            out[i] = SQ_SCALE * sigmoid_f(a[i]) + SQ_LO;
     else
         k_sigmoid(a, out, n);
 }
@@ -63,7 +110,7 @@ void k_mean_deriv(const float *a, float *out, size_t n, int squash)
 {
     float sc = squash ? SQ_SCALE : 1.0f;
     for (size_t i = 0; i < n; i++)
-        out[i] = sc * k_sigmoid1(a[i]) * k_sigmoid1(-a[i]);
+        out[i] = sc * sigmoid_f(a[i]) * sigmoid_f(-a[i]);
 }
 
 void k_tanh(const float *a, float *out, size_t n)
@@ -107,8 +154,10 @@ void k_logsumexp_cols(const double *v, int rows, int cols, double *out)
 }
 
 /* log s(a) and log(1 - s(a)) of the squashed mean, without cancellation. */
-static inline float sq_log1(float a) { return logf(SQ_SCALE * k_sigmoid1(a) + SQ_LO); }
-static inline float sq_log0(float a) { return logf(SQ_SCALE * k_sigmoid1(-a) + SQ_HI_COMP); }
+static inline float sq_log1(float a) { return logf(SQ_SCALE * sigmoid_f(a) + SQ_LO); }
+static inline float sq_log0(float a) { return logf(SQ_SCALE * sigmoid_f(-a) + SQ_HI_COMP); }
+
+#define BLOCK 256
 
 double k_bern_logp(const float *y, const float *a, size_t n, int squash)
 {
@@ -116,17 +165,16 @@ double k_bern_logp(const float *y, const float *a, size_t n, int squash)
     if (squash) {
         for (size_t i = 0; i < n; i++)
             s += y[i] != 0 ? sq_log1(a[i]) : sq_log0(a[i]);
-    } else {
-        /* y a - softplus(a): exact for y in {0,1}, one transcendental pair. */
-        float acc = 0; /* per-chunk float sum, flushed to double */
-        size_t i = 0;
-        while (i < n) {
-            size_t e = i + 256 < n ? i + 256 : n;
-            acc = 0;
-            for (; i < e; i++)
-                acc += y[i] * a[i] - k_softplus1(a[i]);
-            s += acc;
-        }
+        return s;
+    }
+    /* y a - softplus(a): exact for y in {0,1}; blocks keep the temp in L1. */
+    float t[BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        const float *yy = y + i0, *aa = a + i0;
+        for (size_t i = 0; i < m; i++)
+            t[i] = yy[i] * aa[i] - softplus_f(aa[i]);
+        s += sum16(t, m);
     }
     return s;
 }
@@ -137,15 +185,16 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash)
     if (squash) {
         for (size_t i = 0; i < n; i++)
             s += y[i] ? sq_log1(a[i]) : sq_log0(a[i]);
-    } else {
-        size_t i = 0;
-        while (i < n) {
-            size_t e = i + 256 < n ? i + 256 : n;
-            float acc = 0;
-            for (; i < e; i++)
-                acc += (float)y[i] * a[i] - k_softplus1(a[i]);
-            s += acc;
-        }
+        return s;
+    }
+    float t[BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        const uint8_t *yy = y + i0;
+        const float *aa = a + i0;
+        for (size_t i = 0; i < m; i++)
+            t[i] = (float)yy[i] * aa[i] - softplus_f(aa[i]);
+        s += sum16(t, m);
     }
     return s;
 }
@@ -154,7 +203,7 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash)
 static inline float sq_grad(float y, float a)
 {
     /* Linear in y, so soft targets (averages of samples) give the average gradient. */
-    float sp = k_sigmoid1(a), sm = k_sigmoid1(-a);
+    float sp = sigmoid_f(a), sm = sigmoid_f(-a);
     float d = SQ_SCALE * sp * sm;
     return d * (y / (SQ_SCALE * sp + SQ_LO) - (1 - y) / (SQ_SCALE * sm + SQ_HI_COMP));
 }
@@ -166,7 +215,7 @@ void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash,
             g[i] = scale * sq_grad(y[i], a[i]);
     else
         for (size_t i = 0; i < n; i++)
-            g[i] = scale * (y[i] - k_sigmoid1(a[i]));
+            g[i] = scale * (y[i] - sigmoid_f(a[i]));
 }
 
 void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int squash, float scale)
@@ -176,7 +225,7 @@ void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int sq
             g[i] = scale * sq_grad((float)y[i], a[i]);
     else
         for (size_t i = 0; i < n; i++)
-            g[i] = scale * ((float)y[i] - k_sigmoid1(a[i]));
+            g[i] = scale * ((float)y[i] - sigmoid_f(a[i]));
 }
 
 double k_bern_logp_mu(const float *h, const float *mu, size_t n)
