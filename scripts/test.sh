@@ -185,7 +185,8 @@ run_tests() {
 
 # ------------------------------------------------------------------ default
 say "build/ (default options)"
-if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none && build build; then
+if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
+        && build build; then
     run_tests build "build (all suites)"
 fi
 
@@ -194,7 +195,8 @@ say "build-asan/ (address,undefined)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
-        -Db_lundef=false -Dwerror=true -Dwarning_level=3 && build build-asan; then
+        -Db_lundef=false -Dwerror=true -Dwarning_level=3 -Db_colorout=auto \
+        && build build-asan; then
     run_tests build-asan "build-asan (engine suite)" --suite engine
 fi
 
