@@ -4,6 +4,7 @@
 #define IRVI_APP_COMMANDS_H
 
 int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 /* Print "irvi: <what>: <engine detail>" to stderr for a failed engine call. */
 void app_report(const char *what, int status);

@@ -13,6 +13,7 @@ typedef struct {
 
 static const command commands[] = {
     {"data", cmd_data, "data info NAME        describe a dataset (splits, size, mean, md5)"},
+    {"train", cmd_train, "train [options]       train a model with AIR / RWS (irvi train --help)"},
 };
 
 static void usage(FILE *f)

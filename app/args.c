@@ -1,0 +1,72 @@
+/* app/args.c — strict numeric flag parsing (see args.h). */
+#include "args.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int args_int(const char *flag, const char *text, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (!text || end == text || *end || errno) {
+        fprintf(stderr, "irvi: %s: '%s' is not a whole number\n", flag, text ? text : "");
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "irvi: %s: %ld is out of range (%ld..%ld)\n", flag, v, lo, hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int args_float(const char *flag, const char *text, double lo, double hi, int lo_open, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = text ? strtod(text, &end) : 0;
+    if (!text || end == text || *end || errno || !isfinite(v)) {
+        fprintf(stderr, "irvi: %s: '%s' is not a finite number\n", flag, text ? text : "");
+        return -1;
+    }
+    if ((lo_open ? v <= lo : v < lo) || v > hi) {
+        fprintf(stderr, "irvi: %s: %g is out of range (%s%g, %g])\n", flag, v, lo_open ? "(" : "[",
+                lo, hi);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int args_refine(const char *flag, const char *text, int *K, int *M, float *gamma)
+{
+    int k, m;
+    double g;
+    char tail;
+    if (!text || sscanf(text, "%d,%d,%lf%c", &k, &m, &g, &tail) != 3) {
+        fprintf(stderr, "irvi: %s: expected K,M,gamma (e.g. 20,20,0.1), got '%s'\n", flag,
+                text ? text : "");
+        return -1;
+    }
+    if (k < 0 || k > 100000 || m < 1 || m > 100000 || !(g > 0 && g <= 1)) {
+        fprintf(stderr, "irvi: %s: need 0 <= K <= 100000, 1 <= M <= 100000, 0 < gamma <= 1\n",
+                flag);
+        return -1;
+    }
+    *K = k;
+    *M = m;
+    *gamma = (float)g;
+    return 0;
+}
+
+const char *args_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "irvi: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
