@@ -1,0 +1,674 @@
+/* app/cmd_train.c — `irvi train`: headless training with progress lines,
+ * per-epoch metrics (OUT/metrics.jsonl), checkpoints (OUT/checkpoint.irvi
+ * after every epoch and every --ckpt-every seconds), the best model
+ * (OUT/best.irvi), --resume, optional fine-tuning phase, and a clean stop on
+ * SIGINT/SIGTERM (finish the step, save, exit 130/143).
+ *
+ * Exit codes: 0 done, 1 runtime failure (data, numerics, i/o), 2 bad flags,
+ * 130/143 stopped by SIGINT/SIGTERM after saving the checkpoint.
+ */
+#include "commands.h"
+
+#include <irvi/irvi.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- flags -------------------------------------------------------------- */
+
+enum { SET_AIR = 1, SET_OTHER_TRAIN = 2, SET_ARCH = 4, SET_K = 8, SET_M = 16, SET_GAMMA = 32,
+       SET_EPS = 64 };
+
+typedef struct {
+    const char *data, *dir, *out, *layers;
+    irvi_binarize bin;
+    int data_seed, darn, gen_hidden, rec_hidden, squash;
+    irvi_train_opts o;
+    int epochs, ft_epochs, seed, threads, resume;
+    irvi_optimizer ft_opt;
+    float ft_lr, ft_decay;
+    long max_updates;
+    double ckpt_every;
+    unsigned set;
+} train_args;
+
+static void train_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: irvi train [options]\n"
+        "\n"
+        "data:\n"
+        "  --data NAME            mnist (default), fashion-mnist, binarized-mnist, caltech101\n"
+        "  --data-dir DIR         directory of the data files (default: the set's own)\n"
+        "  --binarize MODE        stochastic (default) or threshold (grey-level sets)\n"
+        "  --data-seed S          seed of the stochastic binarization (default 1234)\n"
+        "model:\n"
+        "  --model sbn|darn       factorized or autoregressive top prior (default sbn)\n"
+        "  --layers 200[,200..]   stochastic layers, bottom first (default 200)\n"
+        "  --gen-hidden N         tanh units between h and x (DARN setups; 0 = none)\n"
+        "  --rec-hidden N         tanh units in the recognition network (0 = none)\n"
+        "  --squash               reference squashed means 0.9999 sig(a) + 5e-6\n"
+        "training:\n"
+        "  --algo A               air (default), rws, air-reweight, air-inclusive\n"
+        "  --epochs N             main epochs (default 500)\n"
+        "  --batch B              minibatch size (default 100)\n"
+        "  --N N                  posterior samples per update (default 20)\n"
+        "  --K K --M M --gamma G  training AIR: steps, samples per step, inference rate\n"
+        "                         (default 20, 20, 0.1)\n"
+        "  --eps E                clamp of the refined means (default 1e-6)\n"
+        "  --analytic-rec         recognition target mu_K instead of the sample mean\n"
+        "  --opt rmsprop|sgd      optimizer (default rmsprop)\n"
+        "  --lr LR                learning rate (default 1e-4)\n"
+        "  --l2 L                 L2 on weight matrices (default 2e-4)\n"
+        "  --seed S               model initialization and training randomness (default 1)\n"
+        "validation (after every epoch; the best refined lower bound is kept):\n"
+        "  --test-K --test-M --test-gamma   test-time AIR (default: as training)\n"
+        "  --valid-N N            samples per validation example (default 100)\n"
+        "  --valid-n N            validation examples (default 0 = all)\n"
+        "fine-tuning (after the main epochs):\n"
+        "  --finetune-epochs N    extra epochs (default 0)\n"
+        "  --finetune-opt O       sgd (default) or rmsprop\n"
+        "  --finetune-lr LR       starting learning rate (default 1e-5)\n"
+        "  --lr-decay D           lr <- lr / D after every fine-tuning epoch (default 1.005)\n"
+        "run:\n"
+        "  --out DIR              output directory (default irvi-run)\n"
+        "  --resume               continue from OUT/checkpoint.irvi (its model and training\n"
+        "                         options; --K/--M/--gamma given here replace the saved ones)\n"
+        "  --max-updates N        stop after N updates in total: the epoch in progress is\n"
+        "                         cut short and validated (0 = no limit)\n"
+        "  --ckpt-every SEC       also checkpoint every SEC seconds (default 300; 0 = off)\n"
+        "  --threads T            BLAS threads (default 0 = all cores)\n"
+        "  --headless             plain text output (the only mode so far)\n"
+        "\n"
+        "OUT/metrics.jsonl gets one JSON object per epoch: epoch (completed, 1-based),\n"
+        "updates, train_lb, valid_lb0, valid_lb, valid_ll, valid_ess, best_valid_lb, improved,\n"
+        "lr, train_seconds, valid_seconds, wall (Unix time), phase, partial.\n");
+}
+
+static int bad_flag(const char *flag, const char *fmt, const char *text)
+{
+    fprintf(stderr, "irvi: %s: ", flag);
+    fprintf(stderr, fmt, text);
+    fputc('\n', stderr);
+    return -1;
+}
+
+static int p_long(const char *flag, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno)
+        return bad_flag(flag, "'%s' is not a whole number", v);
+    if (x < lo || x > hi) {
+        fprintf(stderr, "irvi: %s: %ld is out of range (must be %ld..%ld)\n", flag, x, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int p_int(const char *flag, const char *v, long lo, long hi, int *out)
+{
+    long x;
+    if (p_long(flag, v, lo, hi, &x))
+        return -1;
+    *out = (int)x;
+    return 0;
+}
+
+/* lo_open: the interval is (lo, hi] instead of [lo, hi] */
+static int p_double(const char *flag, const char *v, double lo, double hi, int lo_open, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end || errno || !isfinite(x))
+        return bad_flag(flag, "'%s' is not a finite number", v);
+    if ((lo_open ? x <= lo : x < lo) || x > hi) {
+        fprintf(stderr, "irvi: %s: %g is out of range (must be in %s%g, %g])\n", flag, x,
+                lo_open ? "(" : "[", lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int p_float(const char *flag, const char *v, double lo, double hi, int lo_open, float *out)
+{
+    double x;
+    if (p_double(flag, v, lo, hi, lo_open, &x))
+        return -1;
+    *out = (float)x;
+    return 0;
+}
+
+static int p_opt(const char *flag, const char *v, irvi_optimizer *out)
+{
+    if (!strcmp(v, "rmsprop"))
+        *out = IRVI_OPT_RMSPROP;
+    else if (!strcmp(v, "sgd"))
+        *out = IRVI_OPT_SGD;
+    else
+        return bad_flag(flag, "unknown optimizer '%s' (rmsprop or sgd)", v);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->data = "mnist";
+    a->out = "irvi-run";
+    a->layers = "200";
+    a->data_seed = 1234;
+    irvi_train_opts_default(&a->o);
+    a->epochs = 500;
+    a->seed = 1;
+    a->ft_opt = IRVI_OPT_SGD;
+    a->ft_lr = 1e-5f;
+    a->ft_decay = 1.005f;
+    a->ckpt_every = 300;
+    int test_k = -1, test_m = -1;
+    float test_g = -1;
+    for (int i = 0; i < argc; i++) {
+        const char *f = argv[i], *v = NULL;
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
+            train_usage(stdout);
+            exit(0);
+        }
+        /* flags without a value */
+        if (!strcmp(f, "--squash")) { a->squash = 1; a->set |= SET_ARCH; continue; }
+        if (!strcmp(f, "--analytic-rec")) { a->o.analytic_rec = 1; a->set |= SET_OTHER_TRAIN; continue; }
+        if (!strcmp(f, "--resume")) { a->resume = 1; continue; }
+        if (!strcmp(f, "--headless")) continue;
+        if (strncmp(f, "--", 2) != 0) {
+            fprintf(stderr, "irvi: unexpected argument '%s' (try irvi train --help)\n", f);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "irvi: %s: needs a value (try irvi train --help)\n", f);
+            return -1;
+        }
+        v = argv[++i];
+        int r = 0;
+        if (!strcmp(f, "--data")) a->data = v;
+        else if (!strcmp(f, "--data-dir")) a->dir = v;
+        else if (!strcmp(f, "--out")) a->out = v;
+        else if (!strcmp(f, "--binarize")) {
+            if (!strcmp(v, "stochastic")) a->bin = IRVI_BIN_STOCHASTIC;
+            else if (!strcmp(v, "threshold")) a->bin = IRVI_BIN_THRESHOLD;
+            else r = bad_flag(f, "'%s' (expected stochastic or threshold)", v);
+        } else if (!strcmp(f, "--data-seed")) r = p_int(f, v, 0, 2147483647, &a->data_seed);
+        else if (!strcmp(f, "--model")) {
+            a->set |= SET_ARCH;
+            if (!strcmp(v, "sbn")) a->darn = 0;
+            else if (!strcmp(v, "darn")) a->darn = 1;
+            else r = bad_flag(f, "unknown model '%s' (sbn or darn)", v);
+        } else if (!strcmp(f, "--layers")) {
+            irvi_arch tmp;
+            a->set |= SET_ARCH;
+            a->layers = v;
+            if (irvi_arch_parse_layers(v, &tmp))
+                r = bad_flag(f, "%s", irvi_last_error());
+        } else if (!strcmp(f, "--gen-hidden")) { a->set |= SET_ARCH; r = p_int(f, v, 0, 65536, &a->gen_hidden); }
+        else if (!strcmp(f, "--rec-hidden")) { a->set |= SET_ARCH; r = p_int(f, v, 0, 65536, &a->rec_hidden); }
+        else if (!strcmp(f, "--algo")) {
+            a->set |= SET_OTHER_TRAIN;
+            if (irvi_algo_parse(v, &a->o.algo))
+                r = bad_flag(f, "%s", irvi_last_error());
+        } else if (!strcmp(f, "--epochs")) r = p_int(f, v, 0, 100000000, &a->epochs);
+        else if (!strcmp(f, "--batch")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.batch); }
+        else if (!strcmp(f, "--N")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.N); }
+        else if (!strcmp(f, "--K")) { a->set |= SET_AIR | SET_K; r = p_int(f, v, 0, 100000, &a->o.air.K); }
+        else if (!strcmp(f, "--M")) { a->set |= SET_AIR | SET_M; r = p_int(f, v, 1, 100000, &a->o.air.M); }
+        else if (!strcmp(f, "--gamma")) { a->set |= SET_AIR | SET_GAMMA; r = p_float(f, v, 0, 1, 1, &a->o.air.gamma); }
+        else if (!strcmp(f, "--eps")) { a->set |= SET_AIR | SET_EPS; r = p_float(f, v, 0, 0.49, 0, &a->o.air.eps); }
+        else if (!strcmp(f, "--opt")) { a->set |= SET_OTHER_TRAIN; r = p_opt(f, v, &a->o.opt); }
+        else if (!strcmp(f, "--lr")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 10, 1, &a->o.lr); }
+        else if (!strcmp(f, "--l2")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 10, 0, &a->o.l2); }
+        else if (!strcmp(f, "--test-K")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 100000, &test_k); }
+        else if (!strcmp(f, "--test-M")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &test_m); }
+        else if (!strcmp(f, "--test-gamma")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 1, 1, &test_g); }
+        else if (!strcmp(f, "--valid-N")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 10000000, &a->o.valid_N); }
+        else if (!strcmp(f, "--valid-n")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 100000000, &a->o.valid_n); }
+        else if (!strcmp(f, "--seed")) r = p_int(f, v, 0, 2147483647, &a->seed);
+        else if (!strcmp(f, "--threads")) r = p_int(f, v, 0, 1024, &a->threads);
+        else if (!strcmp(f, "--finetune-epochs")) r = p_int(f, v, 0, 100000000, &a->ft_epochs);
+        else if (!strcmp(f, "--finetune-opt")) r = p_opt(f, v, &a->ft_opt);
+        else if (!strcmp(f, "--finetune-lr")) r = p_float(f, v, 0, 10, 1, &a->ft_lr);
+        else if (!strcmp(f, "--lr-decay")) r = p_float(f, v, 1, 10, 0, &a->ft_decay);
+        else if (!strcmp(f, "--max-updates")) r = p_long(f, v, 0, 1L << 50, &a->max_updates);
+        else if (!strcmp(f, "--ckpt-every")) r = p_double(f, v, 0, 1e9, 0, &a->ckpt_every);
+        else {
+            fprintf(stderr, "irvi: unknown option '%s' (try irvi train --help)\n", f);
+            return -1;
+        }
+        if (r)
+            return -1;
+    }
+    /* test-time refinement defaults to the training one */
+    a->o.test_air = a->o.air;
+    if (test_k >= 0) a->o.test_air.K = test_k;
+    if (test_m >= 0) a->o.test_air.M = test_m;
+    if (test_g > 0) a->o.test_air.gamma = test_g;
+    if (irvi_train_opts_validate(&a->o)) {
+        fprintf(stderr, "irvi: training options: %s\n", irvi_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+    irvi_request_cancel(1); /* a running validation stops at its next chunk */
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second signal kills at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double unix_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return -1;
+    struct stat sb;
+    if (stat(buf, &sb) != 0)
+        return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (!(s >= 0) || s > 1e8)
+        snprintf(buf, cap, "?");
+    else if (s < 60)
+        snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
+}
+
+/* a JSON number, or null for NaN/Inf */
+static void json_num(FILE *f, const char *key, double v, int last)
+{
+    if (isfinite(v))
+        fprintf(f, "\"%s\": %.*g%s", key, strcmp(key, "lr") ? 10 : 7, v, last ? "" : ", ");
+    else
+        fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
+}
+
+typedef struct {
+    char ckpt[4200], best[4200], metrics[4200];
+} out_paths;
+
+static int in_finetune(const irvi_trainer *t, const train_args *a)
+{
+    const irvi_train_opts *o = irvi_trainer_opts(t);
+    return o->opt == a->ft_opt && o->lr == a->ft_lr && o->lr_decay == a->ft_decay;
+}
+
+static int append_metrics(const out_paths *p, const irvi_epoch_metrics *em, const char *phase,
+                          int partial)
+{
+    FILE *f = fopen(p->metrics, "a");
+    if (!f) {
+        fprintf(stderr, "irvi: %s: cannot open for appending: %s\n", p->metrics, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "{\"epoch\": %d, \"updates\": %ld, ", em->epoch + 1, em->updates);
+    json_num(f, "train_lb", em->train_lb, 0);
+    json_num(f, "valid_lb0", em->valid_lb0, 0);
+    json_num(f, "valid_lb", em->valid_lb, 0);
+    json_num(f, "valid_ll", em->valid_ll, 0);
+    json_num(f, "valid_ess", em->valid_ess, 0);
+    json_num(f, "best_valid_lb", em->best_valid_lb, 0);
+    fprintf(f, "\"improved\": %s, ", em->improved ? "true" : "false");
+    json_num(f, "lr", em->lr, 0);
+    json_num(f, "train_seconds", em->train_seconds, 0);
+    json_num(f, "valid_seconds", em->valid_seconds, 0);
+    fprintf(f, "\"wall\": %.3f, \"phase\": \"%s\", \"partial\": %s}\n", unix_time(), phase,
+            partial ? "true" : "false");
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "irvi: %s: write failed: %s\n", p->metrics, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int save_ckpt(const irvi_trainer *t, const out_paths *p)
+{
+    irvi_status st = irvi_trainer_save(t, p->ckpt);
+    if (st) {
+        app_report("saving the checkpoint", st);
+        return -1;
+    }
+    return 0;
+}
+
+/* progress of the validation pass, on a terminal only */
+typedef struct {
+    int tty, epoch;
+    double last;
+} valid_progress;
+
+static int on_valid_progress(void *user, double done, double total)
+{
+    valid_progress *v = user;
+    double now = mono();
+    if (v->tty && (now - v->last > 0.25 || done >= total)) {
+        fprintf(stderr, "\r\033[Kepoch %d  validating %.0f/%.0f", v->epoch, done, total);
+        v->last = now;
+    }
+    return got_signal != 0;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int open_data(const train_args *a, irvi_dataset **ds)
+{
+    irvi_data_opts d;
+    irvi_data_opts_default(&d);
+    d.name = a->data;
+    d.dir = a->dir;
+    d.binarize = a->bin;
+    d.seed = (uint64_t)a->data_seed;
+    irvi_status st = irvi_dataset_open(&d, ds);
+    if (st) {
+        app_report("opening the data", st);
+        return -1;
+    }
+    return 0;
+}
+
+static int new_trainer(const train_args *a, const irvi_dataset *ds, irvi_trainer **t)
+{
+    irvi_arch arch;
+    memset(&arch, 0, sizeof arch);
+    irvi_arch_parse_layers(a->layers, &arch);
+    arch.D = irvi_dataset_D(ds);
+    arch.prior = a->darn ? IRVI_PRIOR_DARN : IRVI_PRIOR_FACTORIZED;
+    arch.gen_hidden = a->gen_hidden;
+    arch.rec_hidden = a->rec_hidden;
+    arch.squash = a->squash;
+    irvi_status st = irvi_arch_validate(&arch);
+    if (st) {
+        fprintf(stderr, "irvi: --layers/--gen-hidden: %s\n", irvi_last_error());
+        return 2;
+    }
+    irvi_model *m;
+    if ((st = irvi_model_create(&arch, (uint64_t)a->seed, &m))) {
+        app_report("creating the model", st);
+        return 1;
+    }
+    irvi_model_set_mean(m, irvi_dataset_mean(ds));
+    if ((st = irvi_trainer_create(m, ds, &a->o, (uint64_t)a->seed, t))) {
+        irvi_model_free(m);
+        app_report("creating the trainer", st);
+        return 1;
+    }
+    return 0;
+}
+
+static void describe(const irvi_trainer *t, const irvi_dataset *ds, const train_args *a,
+                     int resumed)
+{
+    const irvi_train_opts *o = irvi_trainer_opts(t);
+    char arch[160];
+    irvi_arch_describe(irvi_model_arch(irvi_trainer_best(t)), arch, sizeof arch);
+    irvi_split tr = irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), va = irvi_dataset_split(ds, IRVI_SPLIT_VALID);
+    printf("irvi train: %s on %s (%d train, %d valid), %s, algo %s", arch, irvi_dataset_name(ds),
+           tr.n, va.n, resumed ? "resumed" : "new", irvi_algo_name(o->algo));
+    if (o->algo != IRVI_ALGO_RWS)
+        printf(" K=%d M=%d gamma=%g", o->air.K, o->air.M, (double)o->air.gamma);
+    printf(", N=%d, batch %d, %s lr %g, l2 %g, test AIR K=%d M=%d gamma=%g, valid N=%d",
+           o->N, o->batch, o->opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)o->lr,
+           (double)o->l2, o->test_air.K, o->test_air.M, (double)o->test_air.gamma, o->valid_N);
+    if (o->valid_n)
+        printf(" on %d examples", o->valid_n);
+    printf(", %d threads, out %s\n", irvi_get_threads(), a->out);
+    fflush(stdout);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    if (parse_args(argc, argv, &a))
+        return 2;
+    out_paths p;
+    snprintf(p.ckpt, sizeof p.ckpt, "%s/checkpoint.irvi", a.out);
+    snprintf(p.best, sizeof p.best, "%s/best.irvi", a.out);
+    snprintf(p.metrics, sizeof p.metrics, "%s/metrics.jsonl", a.out);
+    if (!a.resume && access(p.ckpt, F_OK) == 0) {
+        fprintf(stderr, "irvi: %s exists: continue it with --resume, or choose another --out\n",
+                p.ckpt);
+        return 2;
+    }
+    irvi_set_threads(a.threads);
+    irvi_dataset *ds = NULL;
+    irvi_trainer *t = NULL;
+    int rc = 1;
+    if (open_data(&a, &ds))
+        goto done;
+    if (mkdir_p(a.out) != 0) {
+        fprintf(stderr, "irvi: --out: cannot create %s: %s\n", a.out, strerror(errno));
+        goto done;
+    }
+    if (a.resume) {
+        irvi_status st = irvi_trainer_resume(p.ckpt, ds, &t);
+        if (st) {
+            app_report("resuming", st);
+            goto done;
+        }
+        if (a.set & SET_AIR) { /* only the fields given now replace the saved ones */
+            irvi_air_opts air = irvi_trainer_opts(t)->air;
+            if (a.set & SET_K) air.K = a.o.air.K;
+            if (a.set & SET_M) air.M = a.o.air.M;
+            if (a.set & SET_GAMMA) air.gamma = a.o.air.gamma;
+            if (a.set & SET_EPS) air.eps = a.o.air.eps;
+            if ((st = irvi_trainer_set_air(t, &air))) {
+                fprintf(stderr, "irvi: --K/--M/--gamma/--eps: %s\n", irvi_last_error());
+                rc = 2;
+                goto done;
+            }
+        }
+        if (a.set & (SET_ARCH | SET_OTHER_TRAIN))
+            fprintf(stderr, "irvi: note: resuming with the checkpoint's model and training "
+                            "options; only --K/--M/--gamma/--eps given now replace them\n");
+    } else {
+        if ((rc = new_trainer(&a, ds, &t)) != 0)
+            goto done;
+        rc = 1;
+        FILE *f = fopen(p.metrics, "w"); /* a new run starts a new log */
+        if (!f) {
+            fprintf(stderr, "irvi: %s: cannot create: %s\n", p.metrics, strerror(errno));
+            goto done;
+        }
+        fclose(f);
+    }
+    install_signals();
+    describe(t, ds, &a, a.resume);
+
+    const int total = a.epochs + a.ft_epochs, tty = isatty(2);
+    /* progress shows moving averages over ~20 batches (the step values are noisy) */
+    double best_lb = NAN, last_ckpt = mono(), last_draw = 0, ep_t0 = mono();
+    double av_lb = 0, av_lb0 = 0, av_ess = 0;
+    long ep_ex = 0, ep_steps = 0;
+    int cur_epoch = -1, stop_max = 0;
+    for (;;) {
+        if (got_signal)
+            break;
+        long upd = irvi_trainer_updates(t);
+        int epoch = irvi_trainer_epoch(t);
+        int reached = a.max_updates > 0 && upd >= a.max_updates;
+        int partial = 0;
+        if (!irvi_trainer_epoch_done(t) && reached) {
+            /* cut the epoch short only if it has started; else just stop */
+            partial = ep_steps > 0 || cur_epoch == epoch;
+            if (!partial)
+                break;
+            stop_max = 1;
+        }
+        if (irvi_trainer_epoch_done(t) || partial) {
+            const char *phase = epoch >= a.epochs ? "finetune" : "main";
+            irvi_epoch_metrics em;
+            valid_progress vp = {tty, epoch + 1, 0};
+            irvi_status st = irvi_trainer_end_epoch(t, &em, on_valid_progress, &vp);
+            if (tty)
+                fprintf(stderr, "\r\033[K");
+            if (st == IRVI_ECANCELLED && got_signal)
+                break;
+            if (st) {
+                app_report("validating", st);
+                save_ckpt(t, &p);
+                goto done;
+            }
+            printf("epoch %d/%d%s  updates %ld  train lb %.3f | valid lb0 %.3f  lb %.3f  ll %.3f  "
+                   "ess %.4f | best %.3f%s | lr %.3g | train %.1fs  valid %.1fs\n",
+                   em.epoch + 1, total, partial ? " (cut short)" : "", em.updates, em.train_lb,
+                   em.valid_lb0, em.valid_lb, em.valid_ll, em.valid_ess, em.best_valid_lb,
+                   em.improved ? " *" : "", em.lr, em.train_seconds, em.valid_seconds);
+            fflush(stdout);
+            best_lb = em.best_valid_lb;
+            if (append_metrics(&p, &em, phase, partial))
+                goto done;
+            if (em.improved) {
+                st = irvi_model_save(irvi_trainer_best(t), p.best);
+                if (st) {
+                    app_report("saving the best model", st);
+                    goto done;
+                }
+            }
+            if (save_ckpt(t, &p))
+                goto done;
+            last_ckpt = mono();
+            ep_steps = 0;
+            if (stop_max)
+                break;
+            continue;
+        }
+        if (epoch >= total)
+            break;
+        if (epoch != cur_epoch) { /* a new epoch (or the first one of this process) */
+            cur_epoch = epoch;
+            ep_t0 = mono();
+            ep_ex = 0;
+            ep_steps = 0;
+            if (epoch >= a.epochs && a.ft_epochs > 0 && !in_finetune(t, &a)) {
+                irvi_trainer_set_optimizer(t, a.ft_opt, a.ft_lr, a.ft_decay);
+                printf("fine-tuning: %s, lr %g, lr divided by %g after every epoch\n",
+                       a.ft_opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)a.ft_lr,
+                       (double)a.ft_decay);
+                fflush(stdout);
+            }
+        }
+        irvi_step_metrics sm;
+        irvi_status st = irvi_trainer_step(t, &sm);
+        if (st) {
+            if (tty)
+                fprintf(stderr, "\n");
+            app_report("training", st);
+            fprintf(stderr, "irvi: the last checkpoint (%s) holds the state before the failure\n",
+                    p.ckpt);
+            goto done;
+        }
+        double w = ep_steps == 0 ? 1.0 : 0.05;
+        av_lb += w * (sm.lb - av_lb);
+        av_lb0 += w * (sm.lb0 - av_lb0);
+        av_ess += w * (sm.ess - av_ess);
+        ep_ex += irvi_trainer_opts(t)->batch;
+        ep_steps++;
+        double now = mono(), el = now - ep_t0;
+        int show = tty ? (now - last_draw > 0.25 || sm.batch == sm.batches)
+                       : (ep_steps == 1 || sm.batch % 50 == 0 || sm.batch == sm.batches);
+        if (show) {
+            char eta[32];
+            fmt_duration(el / ep_steps * (sm.batches - sm.batch), eta, sizeof eta);
+            fprintf(stderr, "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  "
+                            "ETA %s%s",
+                    tty ? "\r\033[K" : "", sm.epoch + 1, total, sm.batch, sm.batches, av_lb, av_lb0,
+                    av_ess, ep_ex / (el > 0 ? el : 1e-9), eta, tty ? "" : "\n");
+            fflush(stderr);
+            last_draw = now;
+        }
+        if (a.ckpt_every > 0 && now - last_ckpt >= a.ckpt_every) {
+            if (save_ckpt(t, &p))
+                goto done;
+            last_ckpt = now;
+        }
+    }
+    if (got_signal) {
+        if (tty)
+            fprintf(stderr, "\r\033[K");
+        irvi_request_cancel(0);
+        int saved = save_ckpt(t, &p) == 0;
+        fprintf(stderr, "irvi: stopped by %s at update %ld%s%s%s\n",
+                got_signal == SIGINT ? "SIGINT" : "SIGTERM", irvi_trainer_updates(t),
+                saved ? "; checkpoint saved to " : "; the checkpoint could not be saved",
+                saved ? p.ckpt : "", saved ? " (continue with --resume)" : "");
+        rc = got_signal == SIGINT ? 130 : 143;
+        goto done;
+    }
+    if (save_ckpt(t, &p))
+        goto done;
+    printf("done: %ld updates, %d epochs", irvi_trainer_updates(t), irvi_trainer_epoch(t));
+    if (isfinite(best_lb))
+        printf("; best valid lb %.3f", best_lb);
+    printf("; best model %s, checkpoint %s\n", p.best, p.ckpt);
+    rc = 0;
+done:
+    irvi_trainer_free(t);
+    irvi_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,116 @@
+/* engine/optim.c — the parameter update (spec 10).
+ *
+ * RMSprop is the reference's centred form with momentum ([IRVI] utils/op.py),
+ * per parameter with state n = gbar = delta = 0 at the start:
+ *   n     <- 0.95 n + 0.05 g^2
+ *   gbar  <- 0.95 gbar + 0.05 g
+ *   delta <- 0.9 delta - lr g / sqrt(n - gbar^2 + 1e-4)
+ *   theta <- theta + delta
+ * Each element is computed in double from the float state. n - gbar^2 is a
+ * variance and non-negative in exact arithmetic; float rounding of large n
+ * can make it slightly negative, so it is clamped at 0 before adding 1e-4
+ * (this changes nothing but the would-be NaN case).
+ * SGD: theta <- theta - lr g.
+ *
+ * The candidate update goes into scratch arrays first; only if every new
+ * value is finite is it committed, so a bad step leaves parameters and state
+ * untouched.
+ */
+#include "kernels.h"
+#include "train_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RMS_DECAY 0.95
+#define RMS_EPS 1e-4
+#define RMS_MOMENTUM 0.9
+
+int optim_init(optim_state *s, irvi_optimizer kind, size_t np)
+{
+    memset(s, 0, sizeof *s);
+    s->np = np;
+    size_t k = np ? np : 1;
+    s->n = calloc(k, sizeof(float));
+    s->gbar = calloc(k, sizeof(float));
+    s->delta = calloc(k, sizeof(float));
+    s->sn = malloc(k * sizeof(float));
+    s->sg = malloc(k * sizeof(float));
+    s->sd = malloc(k * sizeof(float));
+    s->stheta = malloc(k * sizeof(float));
+    if (!s->n || !s->gbar || !s->delta || !s->sn || !s->sg || !s->sd || !s->stheta) {
+        optim_free(s);
+        return -1;
+    }
+    s->kind = kind;
+    return 0;
+}
+
+void optim_reset(optim_state *s, irvi_optimizer kind)
+{
+    s->kind = kind;
+    memset(s->n, 0, sizeof(float) * s->np);
+    memset(s->gbar, 0, sizeof(float) * s->np);
+    memset(s->delta, 0, sizeof(float) * s->np);
+}
+
+void optim_free(optim_state *s)
+{
+    free(s->n);
+    free(s->gbar);
+    free(s->delta);
+    free(s->sn);
+    free(s->sg);
+    free(s->sd);
+    free(s->stheta);
+    memset(s, 0, sizeof *s);
+}
+
+static void swap(float **a, float **b)
+{
+    float *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+int optim_step(optim_state *s, float *theta, const float *g, float lr)
+{
+    size_t np = s->np;
+    int ok = 1;
+    if (s->kind == IRVI_OPT_SGD) {
+        for (size_t i = 0; i < np; i++) {
+            float t = theta[i] - lr * g[i];
+            s->stheta[i] = t;
+            ok &= isfinite(t) ? 1 : 0;
+        }
+        if (!ok)
+            return -1;
+        memcpy(theta, s->stheta, sizeof(float) * np);
+        return 0;
+    }
+    const double a = RMS_DECAY, b = 1.0 - RMS_DECAY, eta = lr;
+    for (size_t i = 0; i < np; i++) {
+        double gi = g[i];
+        double n = a * s->n[i] + b * gi * gi;
+        double gb = a * s->gbar[i] + b * gi;
+        double var = n - gb * gb;
+        if (var < 0)
+            var = 0;
+        double d = RMS_MOMENTUM * s->delta[i] - eta * gi / sqrt(var + RMS_EPS);
+        float nf = (float)n, gf = (float)gb, df = (float)d;
+        float tf = theta[i] + df;
+        s->sn[i] = nf;
+        s->sg[i] = gf;
+        s->sd[i] = df;
+        s->stheta[i] = tf;
+        ok &= (isfinite(nf) && isfinite(gf) && isfinite(df) && isfinite(tf)) ? 1 : 0;
+    }
+    if (!ok)
+        return -1;
+    swap(&s->n, &s->sn);
+    swap(&s->gbar, &s->sg);
+    swap(&s->delta, &s->sd);
+    memcpy(theta, s->stheta, sizeof(float) * np);
+    return 0;
+}

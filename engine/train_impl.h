@@ -1,0 +1,101 @@
+/* engine/train_impl.h — the trainer's insides, shared by train.c (the
+ * steps), optim.c (RMSprop / SGD) and checkpoint.c (save / resume).
+ *
+ * The per-minibatch loss that every algorithm reduces to, given the update
+ * samples h_r (R = S*n sample-major rows), one weight per sample row and one
+ * soft recognition target per example:
+ *
+ *   J(theta) = - sum_r wgen[r] log p(x_{r mod n}, h_r; phi)
+ *              - sum_b sum_l lb(t_l[b]; mu0_l[b](psi))
+ *              + l2 * sum_{tensors with decay} ||W||^2
+ *
+ * with lb(t; mu) = sum_i t_i log mu_i + (1 - t_i) log(1 - mu_i) (linear in t,
+ * so a weighted sample mean as target equals the weighted sum of log q0 of
+ * the samples). The algorithms differ only in wgen and t (spec 4, 5.1, 9):
+ *
+ *   AIR             wgen = 1/N,  t = mean_n h_n (or mu_K with analytic_rec)
+ *   RWS             wgen = w~,   t = sum_n w~_n h_n      (samples from q_0)
+ *   AIR_REWEIGHT    wgen = w~,   t = mean_n h_n (or mu_K with analytic_rec)
+ *   AIR_INCLUSIVE   wgen = w~,   t = sum_n w~_n h_n
+ *
+ * where w~ = softmax over the N samples of an example of log p - log q.
+ */
+#ifndef IRVI_TRAIN_IMPL_H
+#define IRVI_TRAIN_IMPL_H
+
+#include "irvi/train.h"
+#include "posterior.h"
+
+/* ---- optimizer (optim.c) ------------------------------------------------ */
+typedef struct {
+    irvi_optimizer kind;
+    size_t np;
+    float *n, *gbar, *delta;        /* RMSprop state (np each), zero at start */
+    float *sn, *sg, *sd, *stheta;   /* scratch for the candidate update */
+} optim_state;
+
+int optim_init(optim_state *s, irvi_optimizer kind, size_t np);   /* 0 ok, -1 no memory */
+void optim_reset(optim_state *s, irvi_optimizer kind);
+void optim_free(optim_state *s);
+/* One update of theta (np floats) with gradient g and learning rate lr.
+ * Returns 0, or -1 if any new parameter or state value would be non-finite:
+ * then theta and the state are left exactly as they were. */
+int optim_step(optim_state *s, float *theta, const float *g, float lr);
+
+/* ---- the trainer -------------------------------------------------------- */
+struct irvi_trainer {
+    irvi_model *m;          /* current parameters (owned) */
+    irvi_model *best;       /* best-validation copy (owned) */
+    const irvi_dataset *ds; /* borrowed */
+    irvi_train_opts o;
+    uint64_t seed;
+    float lr;               /* current learning rate (after decay) */
+    irvi_rng shuffle;       /* stream 1: epoch permutations */
+    irvi_rng rng;           /* stream 2: AIR samples and update samples */
+    int ntrain, batches;    /* training examples, batches per epoch */
+    int epoch, batch;       /* epoch in progress, batches done in it */
+    long updates;
+    int *perm;              /* (ntrain) order of the epoch in progress */
+    int has_best;
+    double best_lb;         /* refined validation bound of the best copy */
+    double ep_lb_sum;       /* sum over this epoch's examples of their bounds */
+    long ep_examples;
+    double ep_seconds;      /* step wall time of this epoch */
+    optim_state opt;
+    float *grad;            /* (np) */
+    irvi_posterior *q;      /* minibatch posterior (batch examples) */
+    irvi_posterior *vq;     /* validation posterior (made on first use) */
+    irvi_eval_result *vres; /* (VALID_BATCH) */
+    uint8_t *xb;            /* (batch, D) */
+    float *tgt[IRVI_MAX_LAYERS]; /* (batch, H_l) recognition targets */
+    float *wt;              /* (N * batch) generative weights */
+    float *wn;              /* (N * batch) normalized importance weights */
+};
+
+/* Allocate a trainer around model (not yet owned on failure) with the
+ * options as given; the permutation is the identity and all counters zero.
+ * irvi_trainer_create shuffles for epoch 0; resume overwrites the state. */
+irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_train_opts *o,
+                        uint64_t seed, irvi_trainer **out);
+/* Batches per epoch for n examples in batches of B (the last may be short). */
+int trainer_batches(int n, int B);
+
+/* The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
+ * and model_recognize. */
+double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
+                  const float *wgen, const float *const *t, float l2);
+/* Add dJ/dtheta to grad. model_log_joint must have been run on the same rows
+ * with the current parameters (its logits are reused); the recognition pass
+ * is rerun here so the workspace's recognition buffers match x. */
+void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
+                     const float *wgen, const float *const *t, float l2, float *grad);
+/* Weights and targets of an algorithm from the S*n rows in w->h with log
+ * weights lw (S*n): wn gets the per-example softmax of lw, wgen the generative
+ * weights, t the recognition targets; muK (per layer, (n, H_l)) is the
+ * proposal's mean, used with analytic. Returns the mean over examples of the
+ * normalized ESS 1 / (S sum_n wn^2). */
+double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, int n, int S,
+                             const float *const *h, const double *lw, const float *const *muK,
+                             float *wn, float *wgen, float *const *t);
+
+#endif
