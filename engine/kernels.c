@@ -25,7 +25,10 @@ static inline float exp_nonpos(float x)
     float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +
               r * (8.3333338e-3f + r * (1.3888889e-3f + r * 1.9841270e-4f))))));
-    int32_t bits = ((int32_t)k + 127) << 23;
+    /* k is NaN only for a NaN x; p is NaN then and carries it to the result,
+     * but the float-to-int conversion of NaN would be undefined behaviour. */
+    int32_t ki = k == k ? (int32_t)k : 0;
+    uint32_t bits = (uint32_t)(ki + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
