@@ -8,6 +8,8 @@
  * 130/143 stopped by SIGINT/SIGTERM after saving the checkpoint.
  */
 #include "commands.h"
+#include "session.h"
+#include "train_loop.h"
 
 #include <irvi/irvi.h>
 #include <errno.h>
@@ -19,24 +21,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- flags -------------------------------------------------------------- */
-
-enum { SET_AIR = 1, SET_OTHER_TRAIN = 2, SET_ARCH = 4, SET_K = 8, SET_M = 16, SET_GAMMA = 32,
-       SET_EPS = 64 };
-
-typedef struct {
-    const char *data, *dir, *out, *layers;
-    irvi_binarize bin;
-    int data_seed, darn, gen_hidden, rec_hidden, squash;
-    irvi_train_opts o;
-    int epochs, ft_epochs, seed, threads, resume;
-    irvi_optimizer ft_opt;
-    float ft_lr, ft_decay;
-    long max_updates;
-    double ckpt_every;
-    unsigned set;
-} train_args;
 
 static void train_usage(FILE *f)
 {
@@ -84,7 +68,8 @@ static void train_usage(FILE *f)
         "                         cut short and validated (0 = no limit)\n"
         "  --ckpt-every SEC       also checkpoint every SEC seconds (default 300; 0 = off)\n"
         "  --threads T            BLAS threads (default 0 = all cores)\n"
-        "  --headless             plain text output (the only mode so far)\n"
+        "  --headless             plain progress lines instead of the live terminal UI\n"
+        "                         (also when stdout is not a terminal)\n"
         "\n"
         "OUT/metrics.jsonl gets one JSON object per epoch: epoch (completed, 1-based),\n"
         "updates, train_lb, valid_lb0, valid_lb, valid_ll, valid_ess, best_valid_lb, improved,\n"
@@ -186,7 +171,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         if (!strcmp(f, "--squash")) { a->squash = 1; a->set |= SET_ARCH; continue; }
         if (!strcmp(f, "--analytic-rec")) { a->o.analytic_rec = 1; a->set |= SET_OTHER_TRAIN; continue; }
         if (!strcmp(f, "--resume")) { a->resume = 1; continue; }
-        if (!strcmp(f, "--headless")) continue;
+        if (!strcmp(f, "--headless")) { a->headless = 1; continue; }
         if (strncmp(f, "--", 2) != 0) {
             fprintf(stderr, "irvi: unexpected argument '%s' (try irvi train --help)\n", f);
             return -1;
@@ -287,20 +272,6 @@ static void install_signals(void)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double unix_time(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int mkdir_p(const char *path)
 {
     char buf[4096];
@@ -327,91 +298,96 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
-static void fmt_duration(double s, char *buf, size_t cap)
-{
-    if (!(s >= 0) || s > 1e8)
-        snprintf(buf, cap, "?");
-    else if (s < 60)
-        snprintf(buf, cap, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
-}
-
-/* a JSON number, or null for NaN/Inf */
-static void json_num(FILE *f, const char *key, double v, int last)
-{
-    if (isfinite(v))
-        fprintf(f, "\"%s\": %.*g%s", key, strcmp(key, "lr") ? 10 : 7, v, last ? "" : ", ");
-    else
-        fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
-}
+/* ---- headless hooks: progress lines on stderr, epoch lines on stdout --- */
 
 typedef struct {
-    char ckpt[4200], best[4200], metrics[4200];
-} out_paths;
+    int tty;
+    double last_draw, last_valid;
+    int epoch;
+} headless_state;
 
-static int in_finetune(const irvi_trainer *t, const train_args *a)
+static int hl_poll(void *user, irvi_trainer *t)
 {
-    const irvi_train_opts *o = irvi_trainer_opts(t);
-    return o->opt == a->ft_opt && o->lr == a->ft_lr && o->lr_decay == a->ft_decay;
+    (void)user;
+    (void)t;
+    return got_signal != 0;
 }
 
-static int append_metrics(const out_paths *p, const irvi_epoch_metrics *em, const char *phase,
-                          int partial)
+static void hl_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, const run_progress *p)
 {
-    FILE *f = fopen(p->metrics, "a");
-    if (!f) {
-        fprintf(stderr, "irvi: %s: cannot open for appending: %s\n", p->metrics, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "{\"epoch\": %d, \"updates\": %ld, ", em->epoch + 1, em->updates);
-    json_num(f, "train_lb", em->train_lb, 0);
-    json_num(f, "valid_lb0", em->valid_lb0, 0);
-    json_num(f, "valid_lb", em->valid_lb, 0);
-    json_num(f, "valid_ll", em->valid_ll, 0);
-    json_num(f, "valid_ess", em->valid_ess, 0);
-    json_num(f, "best_valid_lb", em->best_valid_lb, 0);
-    fprintf(f, "\"improved\": %s, ", em->improved ? "true" : "false");
-    json_num(f, "lr", em->lr, 0);
-    json_num(f, "train_seconds", em->train_seconds, 0);
-    json_num(f, "valid_seconds", em->valid_seconds, 0);
-    fprintf(f, "\"wall\": %.3f, \"phase\": \"%s\", \"partial\": %s}\n", unix_time(), phase,
-            partial ? "true" : "false");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        fprintf(stderr, "irvi: %s: write failed: %s\n", p->metrics, strerror(errno));
-        return -1;
-    }
-    return 0;
+    (void)t;
+    headless_state *s = user;
+    double now = mono_seconds();
+    s->epoch = sm->epoch + 1;
+    int show = s->tty ? (now - s->last_draw > 0.25 || sm->batch == sm->batches)
+                      : (sm->batch == 1 || sm->batch % 50 == 0 || sm->batch == sm->batches);
+    if (!show)
+        return;
+    char eta[32];
+    fmt_duration(p->eta_seconds, eta, sizeof eta);
+    fprintf(stderr, "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  ETA %s%s",
+            s->tty ? "\r\033[K" : "", sm->epoch + 1, p->total_epochs, sm->batch, sm->batches, p->lb,
+            p->lb0, p->ess, p->ex_per_s, eta, s->tty ? "" : "\n");
+    fflush(stderr);
+    s->last_draw = now;
 }
 
-static int save_ckpt(const irvi_trainer *t, const out_paths *p)
+static void hl_epoch(void *user, irvi_trainer *t, const irvi_epoch_metrics *em, int partial,
+                     const run_progress *p)
 {
-    irvi_status st = irvi_trainer_save(t, p->ckpt);
-    if (st) {
-        app_report("saving the checkpoint", st);
-        return -1;
-    }
-    return 0;
+    (void)t;
+    headless_state *s = user;
+    if (s->tty)
+        fprintf(stderr, "\r\033[K");
+    printf("epoch %d/%d%s  updates %ld  train lb %.3f | valid lb0 %.3f  lb %.3f  ll %.3f  "
+           "ess %.4f | best %.3f%s | lr %.3g | train %.1fs  valid %.1fs\n",
+           em->epoch + 1, p->total_epochs, partial ? " (cut short)" : "", em->updates, em->train_lb,
+           em->valid_lb0, em->valid_lb, em->valid_ll, em->valid_ess, em->best_valid_lb,
+           em->improved ? " *" : "", em->lr, em->train_seconds, em->valid_seconds);
+    fflush(stdout);
 }
 
-/* progress of the validation pass, on a terminal only */
-typedef struct {
-    int tty, epoch;
-    double last;
-} valid_progress;
-
-static int on_valid_progress(void *user, double done, double total)
+static int hl_valid_progress(void *user, double done, double total)
 {
-    valid_progress *v = user;
-    double now = mono();
-    if (v->tty && (now - v->last > 0.25 || done >= total)) {
-        fprintf(stderr, "\r\033[Kepoch %d  validating %.0f/%.0f", v->epoch, done, total);
-        v->last = now;
+    headless_state *s = user;
+    double now = mono_seconds();
+    if (s->tty && (now - s->last_valid > 0.25 || done >= total)) {
+        fprintf(stderr, "\r\033[Kepoch %d  validating %.0f/%.0f", s->epoch, done, total);
+        s->last_valid = now;
     }
     return got_signal != 0;
+}
+
+static void hl_say(void *user, int is_error, const char *msg)
+{
+    headless_state *s = user;
+    if (s->tty)
+        fprintf(stderr, "\r\033[K");
+    if (is_error)
+        fprintf(stderr, "irvi: %s\n", msg);
+    else {
+        printf("%s\n", msg);
+        fflush(stdout);
+    }
+}
+
+static int run_headless(const train_args *a, const out_paths *p, irvi_trainer *t)
+{
+    headless_state hs = {isatty(2), 0, 0, 0};
+    run_hooks h = {&hs, hl_poll, hl_step, hl_epoch, hl_valid_progress, hl_say};
+    run_result r = train_loop(a, p, t, &h);
+    if (hs.tty)
+        fprintf(stderr, "\r\033[K");
+    if (r == RUN_FAILED)
+        return 1;
+    if (r == RUN_STOPPED) {
+        fprintf(stderr, "irvi: stopped by %s at update %ld; checkpoint saved to %s (continue with --resume)\n",
+                got_signal == SIGINT ? "SIGINT" : "SIGTERM", irvi_trainer_updates(t), p->ckpt);
+        return got_signal == SIGINT ? 130 : 143;
+    }
+    printf("done: %ld updates, %d epochs", irvi_trainer_updates(t), irvi_trainer_epoch(t));
+    printf("; best model %s, checkpoint %s\n", p->best, p->ckpt);
+    return 0;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -538,135 +514,12 @@ int cmd_train(int argc, char **argv)
         fclose(f);
     }
     install_signals();
-    describe(t, ds, &a, a.resume);
-
-    const int total = a.epochs + a.ft_epochs, tty = isatty(2);
-    /* progress shows moving averages over ~20 batches (the step values are noisy) */
-    double best_lb = NAN, last_ckpt = mono(), last_draw = 0, ep_t0 = mono();
-    double av_lb = 0, av_lb0 = 0, av_ess = 0;
-    long ep_ex = 0, ep_steps = 0;
-    int cur_epoch = -1, stop_max = 0;
-    for (;;) {
-        if (got_signal)
-            break;
-        long upd = irvi_trainer_updates(t);
-        int epoch = irvi_trainer_epoch(t);
-        int reached = a.max_updates > 0 && upd >= a.max_updates;
-        int partial = 0;
-        if (!irvi_trainer_epoch_done(t) && reached) {
-            /* cut the epoch short only if it has started; else just stop */
-            partial = ep_steps > 0 || cur_epoch == epoch;
-            if (!partial)
-                break;
-            stop_max = 1;
-        }
-        if (irvi_trainer_epoch_done(t) || partial) {
-            const char *phase = epoch >= a.epochs ? "finetune" : "main";
-            irvi_epoch_metrics em;
-            valid_progress vp = {tty, epoch + 1, 0};
-            irvi_status st = irvi_trainer_end_epoch(t, &em, on_valid_progress, &vp);
-            if (tty)
-                fprintf(stderr, "\r\033[K");
-            if (st == IRVI_ECANCELLED && got_signal)
-                break;
-            if (st) {
-                app_report("validating", st);
-                save_ckpt(t, &p);
-                goto done;
-            }
-            printf("epoch %d/%d%s  updates %ld  train lb %.3f | valid lb0 %.3f  lb %.3f  ll %.3f  "
-                   "ess %.4f | best %.3f%s | lr %.3g | train %.1fs  valid %.1fs\n",
-                   em.epoch + 1, total, partial ? " (cut short)" : "", em.updates, em.train_lb,
-                   em.valid_lb0, em.valid_lb, em.valid_ll, em.valid_ess, em.best_valid_lb,
-                   em.improved ? " *" : "", em.lr, em.train_seconds, em.valid_seconds);
-            fflush(stdout);
-            best_lb = em.best_valid_lb;
-            if (append_metrics(&p, &em, phase, partial))
-                goto done;
-            if (em.improved) {
-                st = irvi_model_save(irvi_trainer_best(t), p.best);
-                if (st) {
-                    app_report("saving the best model", st);
-                    goto done;
-                }
-            }
-            if (save_ckpt(t, &p))
-                goto done;
-            last_ckpt = mono();
-            ep_steps = 0;
-            if (stop_max)
-                break;
-            continue;
-        }
-        if (epoch >= total)
-            break;
-        if (epoch != cur_epoch) { /* a new epoch (or the first one of this process) */
-            cur_epoch = epoch;
-            ep_t0 = mono();
-            ep_ex = 0;
-            ep_steps = 0;
-            if (epoch >= a.epochs && a.ft_epochs > 0 && !in_finetune(t, &a)) {
-                irvi_trainer_set_optimizer(t, a.ft_opt, a.ft_lr, a.ft_decay);
-                printf("fine-tuning: %s, lr %g, lr divided by %g after every epoch\n",
-                       a.ft_opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)a.ft_lr,
-                       (double)a.ft_decay);
-                fflush(stdout);
-            }
-        }
-        irvi_step_metrics sm;
-        irvi_status st = irvi_trainer_step(t, &sm);
-        if (st) {
-            if (tty)
-                fprintf(stderr, "\n");
-            app_report("training", st);
-            fprintf(stderr, "irvi: the last checkpoint (%s) holds the state before the failure\n",
-                    p.ckpt);
-            goto done;
-        }
-        double w = ep_steps == 0 ? 1.0 : 0.05;
-        av_lb += w * (sm.lb - av_lb);
-        av_lb0 += w * (sm.lb0 - av_lb0);
-        av_ess += w * (sm.ess - av_ess);
-        ep_ex += irvi_trainer_opts(t)->batch;
-        ep_steps++;
-        double now = mono(), el = now - ep_t0;
-        int show = tty ? (now - last_draw > 0.25 || sm.batch == sm.batches)
-                       : (ep_steps == 1 || sm.batch % 50 == 0 || sm.batch == sm.batches);
-        if (show) {
-            char eta[32];
-            fmt_duration(el / ep_steps * (sm.batches - sm.batch), eta, sizeof eta);
-            fprintf(stderr, "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  "
-                            "ETA %s%s",
-                    tty ? "\r\033[K" : "", sm.epoch + 1, total, sm.batch, sm.batches, av_lb, av_lb0,
-                    av_ess, ep_ex / (el > 0 ? el : 1e-9), eta, tty ? "" : "\n");
-            fflush(stderr);
-            last_draw = now;
-        }
-        if (a.ckpt_every > 0 && now - last_ckpt >= a.ckpt_every) {
-            if (save_ckpt(t, &p))
-                goto done;
-            last_ckpt = now;
-        }
+    if (!a.headless && isatty(1) && isatty(0))
+        rc = session_train(&a, &p, t, ds, &got_signal);
+    else {
+        describe(t, ds, &a, a.resume);
+        rc = run_headless(&a, &p, t);
     }
-    if (got_signal) {
-        if (tty)
-            fprintf(stderr, "\r\033[K");
-        irvi_request_cancel(0);
-        int saved = save_ckpt(t, &p) == 0;
-        fprintf(stderr, "irvi: stopped by %s at update %ld%s%s%s\n",
-                got_signal == SIGINT ? "SIGINT" : "SIGTERM", irvi_trainer_updates(t),
-                saved ? "; checkpoint saved to " : "; the checkpoint could not be saved",
-                saved ? p.ckpt : "", saved ? " (continue with --resume)" : "");
-        rc = got_signal == SIGINT ? 130 : 143;
-        goto done;
-    }
-    if (save_ckpt(t, &p))
-        goto done;
-    printf("done: %ld updates, %d epochs", irvi_trainer_updates(t), irvi_trainer_epoch(t));
-    if (isfinite(best_lb))
-        printf("; best valid lb %.3f", best_lb);
-    printf("; best model %s, checkpoint %s\n", p.best, p.ckpt);
-    rc = 0;
 done:
     irvi_trainer_free(t);
     irvi_dataset_free(ds);

@@ -14,6 +14,8 @@ typedef struct {
 static const command commands[] = {
     {"data", cmd_data, "data info NAME        describe a dataset (splits, size, mean, md5)"},
     {"train", cmd_train, "train [options]       train a model with AIR / RWS (irvi train --help)"},
+    {"eval", cmd_eval, "eval --model FILE     lower bound, IS log-likelihood, ESS: unrefined vs refined"},
+    {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates"},
 };
 
 static void usage(FILE *f)
