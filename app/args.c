@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int args_int(const char *flag, const char *text, long lo, long hi, int *out)
 {
@@ -69,4 +70,64 @@ const char *args_value(int argc, char **argv, int *i)
         return NULL;
     }
     return argv[++*i];
+}
+
+int args_data(int argc, char **argv, int *i, irvi_data_opts *o)
+{
+    const char *f = argv[*i], *v;
+    int seed;
+    if (strcmp(f, "--data") && strcmp(f, "--data-dir") && strcmp(f, "--binarize") &&
+        strcmp(f, "--data-seed"))
+        return 0;
+    if (!(v = args_value(argc, argv, i)))
+        return -1;
+    if (!strcmp(f, "--data"))
+        o->name = v;
+    else if (!strcmp(f, "--data-dir"))
+        o->dir = v;
+    else if (!strcmp(f, "--binarize")) {
+        if (!strcmp(v, "stochastic"))
+            o->binarize = IRVI_BIN_STOCHASTIC;
+        else if (!strcmp(v, "threshold"))
+            o->binarize = IRVI_BIN_THRESHOLD;
+        else {
+            fprintf(stderr, "irvi: --binarize: '%s' (expected stochastic or threshold)\n", v);
+            return -1;
+        }
+    } else {
+        if (args_int(f, v, 0, 2147483647, &seed))
+            return -1;
+        o->seed = (uint64_t)seed;
+    }
+    return 1;
+}
+
+int args_digits(const char *flag, const char *text, int *idx, int cap)
+{
+    int n = 0;
+    const char *s = text;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (end == s || errno || v < 0 || v > 100000000) {
+            fprintf(stderr, "irvi: %s: expected test-set indices like 3,17,42, got '%s'\n", flag, text);
+            return -1;
+        }
+        if (n == cap) {
+            fprintf(stderr, "irvi: %s: at most %d digits\n", flag, cap);
+            return -1;
+        }
+        idx[n++] = (int)v;
+        s = end;
+        if (*s == ',')
+            s++;
+        else if (*s) {
+            fprintf(stderr, "irvi: %s: expected test-set indices like 3,17,42, got '%s'\n", flag, text);
+            return -1;
+        }
+    }
+    if (n == 0)
+        fprintf(stderr, "irvi: %s: no digits given\n", flag);
+    return n ? n : -1;
 }

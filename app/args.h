@@ -11,3 +11,13 @@ int args_refine(const char *flag, const char *text, int *K, int *M, float *gamma
 const char *args_value(int argc, char **argv, int *i);
 
 #endif
+
+#include <irvi/data.h>
+
+/* The data flags shared by the commands that read a dataset:
+ * --data NAME, --data-dir DIR, --binarize stochastic|threshold, --data-seed S.
+ * If argv[*i] is one of them, consume it (and its value) into o and return 1;
+ * return 0 if it is not a data flag, -1 on a bad value. */
+int args_data(int argc, char **argv, int *i, irvi_data_opts *o);
+/* "3,17,42" into idx (at most cap); returns the count, or -1 with a message. */
+int args_digits(const char *flag, const char *text, int *idx, int cap);

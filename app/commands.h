@@ -7,6 +7,8 @@ int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_exact(int argc, char **argv);
+int cmd_refine(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Print "irvi: <what>: <engine detail>" to stderr for a failed engine call. */
 void app_report(const char *what, int status);

@@ -209,7 +209,13 @@ irvi_status irvi_model_load(const char *path, irvi_model **out)
     irvi_status st = ck_open(path, &f);
     if (st)
         return st;
-    st = ck_model(&f, f.kind == CK_KIND_TRAINER ? "BEST" : "PARM", out);
+    /* a trainer checkpoint gives its best-validation parameters, or the
+     * current ones when no validation has happened yet */
+    const char *tag = "PARM";
+    rcur c;
+    if (f.kind == CK_KIND_TRAINER && !ck_section(&f, "METR", &c) && ck_get_u32(&c))
+        tag = "BEST";
+    st = ck_model(&f, tag, out);
     free(f.data);
     return st;
 }

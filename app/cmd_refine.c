@@ -1,0 +1,294 @@
+/* app/cmd_refine.c — `irvi refine` (the refinement lab: q0 first, then one
+ * AIR step per key press on the chosen digits; headless: a table of the bound
+ * and ESS per step) and `irvi export` (the Fig. 2 grid of chosen digits, and
+ * optionally the refinement curves, as PNG). */
+#include "args.h"
+#include "commands.h"
+#include "export.h"
+#include "lab.h"
+#include "session.h"
+
+#include <irvi/irvi.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *model, *out, *curves;
+    irvi_data_opts data;
+    int digits[LINK_MAX_DIGITS], ndigits, cls, count, simplified, headless, steps, seed;
+    int scale, pad, labels, threads, N;
+    irvi_air_opts air;
+} refine_args;
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static void usage(FILE *f, int export)
+{
+    fprintf(f,
+            "usage: irvi %s --model FILE [options]\n"
+            "  --model FILE           model or checkpoint (irvi train writes OUT/best.irvi)\n"
+            "  --digits 3,17,42       test-set indices (default: one digit of each class)\n"
+            "  --class C [--count N]  N random test digits of class C (default N = 5)\n"
+            "  --K K --M M --gamma G  refinement: steps, samples per step, inference rate\n"
+            "                         (default 20, 20, 0.1)\n"
+            "  --simplified           start from the simplified posterior (80%% of mu0 at 0.5)\n"
+            "  --N N                  samples for reconstructions and bounds (default 100)\n"
+            "  --seed S               (default 1)\n"
+            "  --data NAME --data-dir DIR --binarize MODE --data-seed S   (as for irvi train)\n",
+            export ? "export" : "refine");
+    if (export)
+        fprintf(f, "  --out FILE.png         the grid (required)\n"
+                   "  --scale S --pad P      pixels per image pixel (4), gap (2)\n"
+                   "  --no-labels            tiles only\n"
+                   "  --curves FILE.png      also the bound and ESS against the refinement step\n");
+    else
+        fprintf(f, "  --headless             print the bound and ESS per step instead of the UI\n"
+                   "                         (also when stdout is not a terminal)\n"
+                   "  --steps S              headless: steps to take (default K)\n"
+                   "keys in the lab: r one AIR step, 0 back to q0, s simplified, d/c digits,\n"
+                   "k/K m/M g/G change K, M, gamma, e export PNG, ? help, q quit\n");
+}
+
+static int parse(int argc, char **argv, refine_args *a, int export)
+{
+    memset(a, 0, sizeof *a);
+    irvi_data_opts_default(&a->data);
+    irvi_air_opts_default(&a->air);
+    a->seed = 1;
+    a->count = 5;
+    a->cls = -1;
+    a->steps = -1;
+    a->scale = 4;
+    a->pad = 2;
+    a->labels = 1;
+    a->N = 100;
+    for (int i = 0; i < argc; i++) {
+        const char *f = argv[i], *v;
+        int r = args_data(argc, argv, &i, &a->data);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
+            usage(stdout, export);
+            exit(0);
+        }
+#define VAL() if (!(v = args_value(argc, argv, &i))) return -1
+        if (!strcmp(f, "--simplified")) a->simplified = 1;
+        else if (!strcmp(f, "--headless")) a->headless = 1;
+        else if (!strcmp(f, "--no-labels")) a->labels = 0;
+        else if (!strcmp(f, "--model")) { VAL(); a->model = v; }
+        else if (!strcmp(f, "--out")) { VAL(); a->out = v; }
+        else if (!strcmp(f, "--curves")) { VAL(); a->curves = v; }
+        else if (!strcmp(f, "--digits")) {
+            VAL();
+            if ((a->ndigits = args_digits(f, v, a->digits, LINK_MAX_DIGITS)) < 0) return -1;
+        } else if (!strcmp(f, "--class")) { VAL(); if (args_int(f, v, 0, 255, &a->cls)) return -1; }
+        else if (!strcmp(f, "--count")) { VAL(); if (args_int(f, v, 1, LINK_MAX_DIGITS, &a->count)) return -1; }
+        else if (!strcmp(f, "--K")) { VAL(); if (args_int(f, v, 0, 100000, &a->air.K)) return -1; }
+        else if (!strcmp(f, "--M")) { VAL(); if (args_int(f, v, 1, 100000, &a->air.M)) return -1; }
+        else if (!strcmp(f, "--gamma")) { VAL(); if (args_float(f, v, 0, 1, 1, &a->air.gamma)) return -1; }
+        else if (!strcmp(f, "--steps")) { VAL(); if (args_int(f, v, 0, 100000, &a->steps)) return -1; }
+        else if (!strcmp(f, "--N")) { VAL(); if (args_int(f, v, 1, 1000000, &a->N)) return -1; }
+        else if (!strcmp(f, "--seed")) { VAL(); if (args_int(f, v, 0, 2147483647, &a->seed)) return -1; }
+        else if (!strcmp(f, "--scale")) { VAL(); if (args_int(f, v, 1, 64, &a->scale)) return -1; }
+        else if (!strcmp(f, "--pad")) { VAL(); if (args_int(f, v, 0, 64, &a->pad)) return -1; }
+        else if (!strcmp(f, "--threads")) { VAL(); if (args_int(f, v, 0, 256, &a->threads)) return -1; }
+        else {
+            fprintf(stderr, "irvi: unknown option '%s' (try irvi %s --help)\n", f,
+                    export ? "export" : "refine");
+            return -1;
+        }
+#undef VAL
+    }
+    if (!a->model) {
+        fprintf(stderr, "irvi: --model FILE is required\n");
+        return -1;
+    }
+    if (export && !a->out) {
+        fprintf(stderr, "irvi: --out FILE.png is required\n");
+        return -1;
+    }
+    if (a->steps < 0)
+        a->steps = a->air.K;
+    return 0;
+}
+
+static int open_inputs(const refine_args *a, irvi_model **m, irvi_dataset **ds)
+{
+    irvi_status st = irvi_model_load(a->model, m);
+    if (st) {
+        app_report("loading the model", st);
+        return 1;
+    }
+    if ((st = irvi_dataset_open(&a->data, ds))) {
+        app_report("opening the data", st);
+        return 1;
+    }
+    if (irvi_dataset_D(*ds) != irvi_model_arch(*m)->D) {
+        fprintf(stderr, "irvi: %s has %d visible units but the %s images have %d pixels\n",
+                a->model, irvi_model_arch(*m)->D, a->data.name, irvi_dataset_D(*ds));
+        return 1;
+    }
+    return 0;
+}
+
+/* Headless lab: set up the digits, then `steps` AIR steps, calling back
+ * after q0 and after every step with the tiles and the mean bound / ESS. */
+typedef void (*step_fn)(void *user, int step, const app_tiles *t, double lb, double ess);
+
+static int run_lab(const refine_args *a, irvi_model *m, irvi_dataset *ds, app_tiles *t,
+                   step_fn fn, void *user)
+{
+    lab b;
+    irvi_status st = lab_init(&b, m, ds, (uint64_t)a->seed);
+    if (!st) {
+        b.air = a->air;
+        b.N = a->N;
+        b.simplified = a->simplified;
+        if (a->ndigits)
+            st = lab_pick(&b, m, a->digits, a->ndigits);
+        else if (a->cls >= 0)
+            st = lab_pick_class(&b, m, a->cls, a->count);
+        else
+            st = lab_reset(&b, m);
+    }
+    double lb, ess;
+    for (int k = 0; !st && k <= a->steps && !got_signal; k++) {
+        if (k > 0)
+            st = lab_step(&b, m, NULL);
+        if (!st)
+            st = lab_tiles(&b, m, t, &lb, &ess);
+        if (!st)
+            fn(user, k, t, lb, ess);
+    }
+    lab_free(&b);
+    if (st) {
+        app_report("refining", st);
+        return 1;
+    }
+    return got_signal ? 130 : 0;
+}
+
+static void print_step(void *user, int step, const app_tiles *t, double lb, double ess)
+{
+    (void)user;
+    if (step == 0) {
+        printf("digits:");
+        for (int i = 0; i < t->n; i++)
+            printf(" %d", t->index[i]);
+        printf("\n%5s  %12s  %8s\n", "step", "lower bound", "ESS/N");
+    }
+    printf("%5d  %12.3f  %8.4f\n", step, lb, ess);
+    fflush(stdout);
+}
+
+int cmd_refine(int argc, char **argv)
+{
+    refine_args a;
+    if (parse(argc, argv, &a, 0))
+        return 2;
+    irvi_set_threads(a.threads);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    irvi_model *m = NULL;
+    irvi_dataset *ds = NULL;
+    int rc = open_inputs(&a, &m, &ds);
+    if (!rc && !a.headless && isatty(0) && isatty(1)) {
+        int idx[LINK_MAX_DIGITS], n = a.ndigits;
+        memcpy(idx, a.digits, sizeof idx);
+        if (!n && a.cls >= 0) { /* resolve the class into indices through a lab */
+            lab b;
+            if (!lab_init(&b, m, ds, (uint64_t)a.seed) && !lab_pick_class(&b, m, a.cls, a.count)) {
+                n = b.n;
+                memcpy(idx, b.index, sizeof(int) * n);
+            }
+            lab_free(&b);
+        }
+        rc = session_refine(m, ds, idx, n, &a.air, a.simplified, (uint64_t)a.seed, NULL,
+                            &got_signal);
+        if (rc >= 0)
+            goto done;
+        rc = 0; /* no terminal UI: fall back to the table */
+    }
+    if (!rc) {
+        app_tiles *t = calloc(1, sizeof *t);
+        rc = t ? run_lab(&a, m, ds, t, print_step, NULL) : 1;
+        if (!rc && t) {
+            printf("\n%6s %6s  %12s  %12s\n", "digit", "class", "LB q0", "LB refined");
+            for (int i = 0; i < t->n; i++)
+                printf("%6d %6d  %12.3f  %12.3f\n", t->index[i], t->label[i], t->lb0[i], t->lbK[i]);
+        }
+        free(t);
+    }
+done:
+    irvi_model_free(m);
+    irvi_dataset_free(ds);
+    return rc;
+}
+
+typedef struct {
+    metric_point *pts;
+    int n;
+} curve_acc;
+
+static void keep_step(void *user, int step, const app_tiles *t, double lb, double ess)
+{
+    (void)t;
+    curve_acc *c = user;
+    c->pts[c->n++] = (metric_point){SERIES_REFINE_LB, step, step, 0, lb};
+    c->pts[c->n++] = (metric_point){SERIES_REFINE_ESS, step, step, 0, ess};
+}
+
+int cmd_export(int argc, char **argv)
+{
+    refine_args a;
+    if (parse(argc, argv, &a, 1))
+        return 2;
+    irvi_set_threads(a.threads);
+    irvi_model *m = NULL;
+    irvi_dataset *ds = NULL;
+    int rc = open_inputs(&a, &m, &ds);
+    app_tiles *t = calloc(1, sizeof *t);
+    curve_acc c = {malloc(sizeof(metric_point) * 2 * ((size_t)a.steps + 1)), 0};
+    if (!rc && (!t || !c.pts))
+        rc = 1;
+    if (!rc)
+        rc = run_lab(&a, m, ds, t, keep_step, &c);
+    char err[512];
+    if (!rc && export_grid_png(t, a.out, a.scale, a.pad, a.labels, err, sizeof err)) {
+        fprintf(stderr, "irvi: %s\n", err);
+        rc = 1;
+    }
+    if (!rc && a.curves && export_curves_png(a.curves, c.pts, c.n, 1, err, sizeof err)) {
+        fprintf(stderr, "irvi: %s\n", err);
+        rc = 1;
+    }
+    if (!rc) {
+        int w, h;
+        irvi_grid g;
+        irvi_grid_opts o = {a.scale, a.pad, a.labels, 0};
+        export_tiles_grid(t, &g);
+        irvi_grid_size(&g, &o, &w, &h);
+        printf("wrote %s (%dx%d: %d digits, truth / q0 / refined after %d AIR steps)\n", a.out, w,
+               h, t->n, t->steps);
+        if (a.curves)
+            printf("wrote %s\n", a.curves);
+    }
+    free(c.pts);
+    free(t);
+    irvi_model_free(m);
+    irvi_dataset_free(ds);
+    return rc;
+}
