@@ -26,9 +26,10 @@ irvi_status irvi_arch_parse_layers(const char *text, irvi_arch *arch)
                              IRVI_MAX_LAYERS);
         arch->H[L++] = (int)v;
         s = end;
-        if (*s == ',' || *s == 'x' || *s == '-')
-            s++;
-        else if (*s)
+        if (*s == ',' || *s == 'x' || *s == '-') {
+            if (!*++s)
+                return irvi_fail(IRVI_EINVAL, "layer list '%s' ends in a separator", text);
+        } else if (*s)
             return irvi_fail(IRVI_EINVAL, "bad layer list '%s' (expected e.g. 200,200)", text);
     }
     arch->L = L;
@@ -155,7 +156,7 @@ irvi_status irvi_model_create(const irvi_arch *arch, uint64_t seed, irvi_model *
     irvi_rng_seed(&r, seed, 0);
     for (int k = 0; k < m->nt; k++) {
         const irvi_tensor *t = &m->t[k];
-        if (t->cols > 1 || !strcmp(t->name, "R"))
+        if (t->decay || !strcmp(t->name, "R")) /* every weight matrix, even 1 wide */
             for (size_t i = 0; i < (size_t)t->rows * t->cols; i++)
                 m->p[t->offset + i] = (float)(0.001 * irvi_rng_gauss(&r));
     }

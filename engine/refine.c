@@ -78,7 +78,9 @@ void irvi_posterior_free(irvi_posterior *q)
 irvi_status posterior_check_model(const irvi_posterior *q, const irvi_model *m)
 {
     const irvi_arch *a = &q->arch, *b = &m->arch;
-    int same = a->D == b->D && a->L == b->L;
+    /* the deterministic layers size scratch buffers too (tanh_x, rhid) */
+    int same = a->D == b->D && a->L == b->L && a->gen_hidden == b->gen_hidden &&
+               a->rec_hidden == b->rec_hidden;
     for (int l = 0; same && l < a->L; l++)
         same = a->H[l] == b->H[l];
     if (!same)
@@ -209,8 +211,8 @@ irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
                 for (int i = 0; i < H; i++)
                     mb[i] += wk * h[i];
             }
-        if (o->eps > 0)
-            k_clamp(mu, (size_t)n * H, lo, hi);
+        /* also with eps = 0: the float sum of the weights may exceed 1 by an ulp */
+        k_clamp(mu, (size_t)n * H, lo, hi);
     }
     q->steps++;
     if (st) {

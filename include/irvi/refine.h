@@ -20,7 +20,7 @@ typedef struct {
     int K;          /* refinement steps */
     int M;          /* importance samples per step */
     float gamma;    /* inference rate: weight of the new estimate (paper's damping = 1 - gamma) */
-    float eps;      /* clamp mu to [eps, 1 - eps] after each step (0 = off) */
+    float eps;      /* clamp mu to [eps, 1 - eps] after each step (0: only into [0, 1]) */
     int bihm;       /* 1: weights sqrt(p/q) (bidirectional Helmholtz machine, supplement s4) */
 } irvi_air_opts;
 
