@@ -457,9 +457,11 @@ int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
         link_log(&s->link, "%s training on %s; space pauses, ? shows every key",
                  irvi_algo_name(o->algo), irvi_dataset_name(ds));
         rc = run_ui(s);
-        if (rc >= 0 && s->st.updates >= 0)
-            printf("irvi: %s after %ld updates; checkpoint %s, best model %s\n",
-                   rc ? "failed" : "stopped", irvi_trainer_updates(t), p->ckpt, p->best);
+        if (rc >= 0)
+            printf("irvi: %s after %ld updates; checkpoint %s%s%s\n", rc ? "failed" : "stopped",
+                   irvi_trainer_updates(t), p->ckpt,
+                   access(p->best, F_OK) == 0 ? ", best model " : "",
+                   access(p->best, F_OK) == 0 ? p->best : "");
     }
     session_teardown(s);
     free(s);
