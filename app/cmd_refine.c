@@ -9,6 +9,7 @@
 #include "session.h"
 
 #include <irvi/irvi.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ typedef struct {
     const char *model, *out, *curves;
     irvi_data_opts data;
     int digits[LINK_MAX_DIGITS], ndigits, cls, count, simplified, headless, steps, seed;
-    int scale, pad, labels, threads, N;
+    int scale, pad, labels, threads, N, most_improved, scan_n;
     irvi_air_opts air;
 } refine_args;
 
@@ -48,7 +49,10 @@ static void usage(FILE *f, int export)
         fprintf(f, "  --out FILE.png         the grid (required)\n"
                    "  --scale S --pad P      pixels per image pixel (4), gap (2)\n"
                    "  --no-labels            tiles only\n"
-                   "  --curves FILE.png      also the bound and ESS against the refinement step\n");
+                   "  --curves FILE.png      also the bound and ESS against the refinement step\n"
+                   "  --most-improved N      show the N test digits (N <= 25) whose expected\n"
+                   "                         reconstruction error improves most with refinement\n"
+                   "                         (paper Fig. 2; scans the test set, --scan-n to limit)\n");
     else
         fprintf(f, "  --headless             print the bound and ESS per step instead of the UI\n"
                    "                         (also when stdout is not a terminal)\n"
@@ -99,6 +103,8 @@ static int parse(int argc, char **argv, refine_args *a, int export)
         else if (!strcmp(f, "--steps")) { VAL(); if (args_int(f, v, 0, 100000, &a->steps)) return -1; }
         else if (!strcmp(f, "--N")) { VAL(); if (args_int(f, v, 1, 1000000, &a->N)) return -1; }
         else if (!strcmp(f, "--seed")) { VAL(); if (args_int(f, v, 0, 2147483647, &a->seed)) return -1; }
+        else if (!strcmp(f, "--most-improved")) { VAL(); if (args_int(f, v, 1, LINK_MAX_DIGITS, &a->most_improved)) return -1; }
+        else if (!strcmp(f, "--scan-n")) { VAL(); if (args_int(f, v, 1, 100000000, &a->scan_n)) return -1; }
         else if (!strcmp(f, "--scale")) { VAL(); if (args_int(f, v, 1, 64, &a->scale)) return -1; }
         else if (!strcmp(f, "--pad")) { VAL(); if (args_int(f, v, 0, 64, &a->pad)) return -1; }
         else if (!strcmp(f, "--threads")) { VAL(); if (args_int(f, v, 0, 256, &a->threads)) return -1; }
@@ -243,6 +249,73 @@ typedef struct {
     int n;
 } curve_acc;
 
+/* Paper 5.3: score every test digit by the change of its expected
+ * reconstruction error E(x) = -(1/N) sum_n log p(x | h_n) from q0 to q_K, and
+ * keep the `want` most improved (most negative change) in a->digits. */
+static int most_improved(refine_args *a, const irvi_model *m, const irvi_dataset *ds)
+{
+    irvi_split sp = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
+    int n = a->scan_n > 0 && a->scan_n < sp.n ? a->scan_n : sp.n, B = 100, want = a->most_improved;
+    double *delta = malloc(sizeof(double) * n), e0[100], eK[100];
+    float *recon = malloc(sizeof(float) * B * sp.D);
+    irvi_posterior *q = NULL;
+    irvi_rng r;
+    irvi_rng_seed(&r, (uint64_t)a->seed, 21);
+    irvi_status st = delta && recon ? irvi_posterior_create(m, B, &q) : IRVI_ENOMEM;
+    for (int b0 = 0; !st && b0 < n; b0 += B) {
+        int nb = n - b0 < B ? n - b0 : B;
+        st = irvi_posterior_set_data(q, m, sp.x + (size_t)b0 * sp.D, nb);
+        if (!st && a->simplified) {
+            irvi_rng rs;
+            irvi_rng_seed(&rs, (uint64_t)a->seed, 22);
+            irvi_posterior_simplify(q, 0.8f, &rs);
+        }
+        if (!st)
+            st = irvi_eval_recon(q, m, a->N, &r, recon, e0);
+        if (!st)
+            st = irvi_refine_air(q, m, &a->air, &r);
+        if (!st)
+            st = irvi_eval_recon(q, m, a->N, &r, recon, eK);
+        for (int i = 0; !st && i < nb; i++)
+            delta[b0 + i] = eK[i] - e0[i];
+        if (isatty(2))
+            fprintf(stderr, "\rscanning the test set: %d/%d", b0 + nb, n);
+    }
+    if (isatty(2))
+        fprintf(stderr, "\r%40s\r", "");
+    int *order = st ? NULL : malloc(sizeof(int) * n);
+    if (!st && !order)
+        st = irvi_fail(IRVI_ENOMEM, "selection buffer");
+    if (!st) { /* partial selection sort of the `want` most negative changes */
+        if (want > n)
+            want = n;
+        for (int i = 0; i < n; i++)
+            order[i] = i;
+        for (int k = 0; k < want; k++) {
+            int best = k;
+            for (int i = k + 1; i < n; i++)
+                if (delta[order[i]] < delta[order[best]])
+                    best = i;
+            int tmp = order[k];
+            order[k] = order[best];
+            order[best] = tmp;
+            a->digits[k] = order[k];
+        }
+        printf("most improved: digit %d (%.2f nats) ... digit %d (%.2f nats) of %d scanned\n",
+               order[0], delta[order[0]], order[want - 1], delta[order[want - 1]], n);
+    }
+    free(order);
+    irvi_posterior_free(q);
+    free(recon);
+    free(delta);
+    if (st) {
+        app_report("scanning for the most improved digits", st);
+        return 1;
+    }
+    a->ndigits = want;
+    return 0;
+}
+
 static void keep_step(void *user, int step, const app_tiles *t, double lb, double ess)
 {
     (void)t;
@@ -264,6 +337,8 @@ int cmd_export(int argc, char **argv)
     curve_acc c = {malloc(sizeof(metric_point) * 2 * ((size_t)a.steps + 1)), 0};
     if (!rc && (!t || !c.pts))
         rc = 1;
+    if (!rc && a.most_improved)
+        rc = most_improved(&a, m, ds);
     if (!rc)
         rc = run_lab(&a, m, ds, t, keep_step, &c);
     char err[512];

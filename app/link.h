@@ -40,7 +40,7 @@ typedef enum {
     CMD_QUIT            /* stop at a step boundary, write a checkpoint, exit */
 } cmd_kind;
 
-#define LINK_MAX_DIGITS 16
+#define LINK_MAX_DIGITS 25 /* the paper's Fig. 2 shows 25 digits */
 
 typedef struct {
     cmd_kind kind;
