@@ -98,6 +98,8 @@ static void refresh_tiles(session *s, int rerun)
     s->st.refine_steps = irvi_posterior_steps(s->lab.q);
     if (!s->t) { /* the lab plots its bound against the step */
         double x = s->st.refine_steps;
+        s->st.last_lb = lb;
+        s->st.last_ess = ess;
         push(s, SERIES_REFINE_LB, x, x, lb);
         push(s, SERIES_REFINE_ESS, x, x, ess);
     }

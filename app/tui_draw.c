@@ -345,22 +345,29 @@ static void draw_status(tui *t, WINDOW *w)
     row_kv(&r, "K / M", A_NORMAL, "%d / %d", s->K, s->M);
     row_kv(&r, tui_sym(t, "γ", "gamma"), A_NORMAL, "%.4g", (double)s->gamma);
     row_kv(&r, "simplified", A_NORMAL, "%s", s->simplified ? "on" : "off");
-    int ep = s->epoch + 1 > s->epochs && s->epochs > 0 ? s->epochs : s->epoch + 1;
-    row_kv(&r, "epoch", A_NORMAL, "%d / %d", ep, s->epochs);
-    row_kv(&r, "batch", A_NORMAL, "%d / %d", s->batch, s->batches);
-    row_kv(&r, "updates", A_NORMAL, "%ld", s->updates);
-    row_kv(&r, "speed", A_NORMAL, "%.0f ex/s", s->examples_per_s);
-    fmt_duration(s->eta_seconds, v, sizeof v);
-    row_kv(&r, "ETA", A_NORMAL, "%s", v);
-    plot_format_value(s->last_lb, v, sizeof v);
-    row_kv(&r, "last LB", t->attr[TC_TRAIN], "%s", v);
-    plot_format_value(s->last_ess, v, sizeof v);
-    row_kv(&r, "last ESS", t->attr[TC_TRAIN], "%s", v);
-    if (isfinite(s->best_valid_lb))
-        plot_format_value(s->best_valid_lb, v, sizeof v);
-    else
-        snprintf(v, sizeof v, "-");
-    row_kv(&r, "best valid", t->attr[TC_VALID], "%s", v);
+    if (s->mode == MODE_REFINE) { /* the lab: no training fields */
+        plot_format_value(s->last_lb, v, sizeof v);
+        row_kv(&r, "mean LB", t->attr[TC_TRAIN], "%s", v);
+        plot_format_value(s->last_ess, v, sizeof v);
+        row_kv(&r, "mean ESS", t->attr[TC_TRAIN], "%s", v);
+    } else {
+        int ep = s->epoch + 1 > s->epochs && s->epochs > 0 ? s->epochs : s->epoch + 1;
+        row_kv(&r, "epoch", A_NORMAL, "%d / %d", ep, s->epochs);
+        row_kv(&r, "batch", A_NORMAL, "%d / %d", s->batch, s->batches);
+        row_kv(&r, "updates", A_NORMAL, "%ld", s->updates);
+        row_kv(&r, "speed", A_NORMAL, "%.0f ex/s", s->examples_per_s);
+        fmt_duration(s->eta_seconds, v, sizeof v);
+        row_kv(&r, "ETA", A_NORMAL, "%s", v);
+        plot_format_value(s->last_lb, v, sizeof v);
+        row_kv(&r, "last LB", t->attr[TC_TRAIN], "%s", v);
+        plot_format_value(s->last_ess, v, sizeof v);
+        row_kv(&r, "last ESS", t->attr[TC_TRAIN], "%s", v);
+        if (isfinite(s->best_valid_lb))
+            plot_format_value(s->best_valid_lb, v, sizeof v);
+        else
+            snprintf(v, sizeof v, "-");
+        row_kv(&r, "best valid", t->attr[TC_VALID], "%s", v);
+    }
     row_kv(&r, "refined", A_NORMAL, "%d steps", s->refine_steps);
     if (s->checkpoint[0] && r.y + 1 < r.maxy) {
         row_kv(&r, "checkpoint", A_NORMAL, "%s", "");
