@@ -20,6 +20,8 @@ static const command commands[] = {
     {"refine", cmd_refine, "refine --model FILE   the refinement lab: step AIR on chosen digits"},
     {"export", cmd_export, "export --model FILE   PNG of truth / unrefined / refined reconstructions"},
     {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates"},
+    {"import", cmd_import, "import --params FILE  the PyTorch peer's parameter file (SBNPARM2) to an irvi model"},
+    {"export-params", cmd_export_params, "export-params --model FILE  an irvi model as the peer's parameter file"},
 };
 
 static void usage(FILE *f)

@@ -88,6 +88,20 @@ irvi_status irvi_model_recognize(const irvi_model *m, const uint8_t *x, int n, f
 /* Ancestral samples from p: x (n, D) as 0/1 bytes and, if h != NULL, each layer. */
 irvi_status irvi_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *x, float *const *h);
 
+/* ---- the PyTorch peer's parameter file (SBNPARM2, shared/peers/) -----------
+ * Little-endian: "SBNPARM2", u32 version 2, u32 dtype (4 = f32, 8 = f64),
+ * u32 D, u32 L, u32 H_1..H_L, u32 flags (bit 0 recognition arrays present,
+ * bit 1 squashed means), then G_0 c_0 G_1 c_1 ... z [xbar V_1 v_1 ...], the
+ * engine's own tensors in the same [in][out] layout. Import makes a plain SBN
+ * (factorized prior, no tanh layers, arch.squash from bit 1); without bit 0
+ * the recognition weights and biases are zero and xbar is 0.5. Bad magic,
+ * version, dtype, dimensions, flags, size or non-finite values give
+ * IRVI_EFORMAT naming the file. Export writes float32 (exact) with the
+ * recognition arrays, atomically; models the format cannot hold (DARN, tanh
+ * layers) give IRVI_EINVAL. */
+irvi_status irvi_model_import_sbnparm(const char *path, irvi_model **out);
+irvi_status irvi_model_export_sbnparm(const irvi_model *m, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
