@@ -162,6 +162,30 @@ static inline float sq_log0(float a) { return logf(SQ_SCALE * sigmoid_f(-a) + SQ
 
 #define BLOCK 256
 
+double k_sum(const float *x, size_t n)
+{
+    return sum16(x, n);
+}
+
+double k_softplus_sum(const float *a, size_t n)
+{
+    float t[BLOCK];
+    double s = 0;
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            t[i] = softplus_f(a[i0 + i]);
+        s += sum16(t, m);
+    }
+    return s;
+}
+
+void k_exp_nonpos(const float *x, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = exp_nonpos(x[i] < 0 ? x[i] : 0.0f);
+}
+
 double k_bern_logp(const float *y, const float *a, size_t n, int squash)
 {
     double s = 0;

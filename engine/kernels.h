@@ -25,6 +25,13 @@ void k_tanh(const float *a, float *out, size_t n);
 /* d mean / d a at logits a (sig' or the squash's 0.9999 sig'). */
 void k_mean_deriv(const float *a, float *out, size_t n, int squash);
 
+/* sum of softplus(a_i) over n floats (accumulated in double). */
+double k_softplus_sum(const float *a, size_t n);
+/* out_i = exp(x_i) for x_i <= 0 (vectorized; x > 0 is clamped to 0). */
+void k_exp_nonpos(const float *x, float *out, size_t n);
+/* sum of n floats in a fixed order (vectorized), returned in double. */
+double k_sum(const float *x, size_t n);
+
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
 /* For each of the `cols` columns of v (rows, cols), row-major: log-sum-exp
