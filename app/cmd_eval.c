@@ -16,7 +16,7 @@
 typedef struct {
     const char *model, *data, *dir, *json;
     irvi_binarize bin;
-    int data_seed, seed, N, n, threads, batch, do_refine;
+    int data_seed, seed, N, n, threads, batch, do_refine, refine_set;
     irvi_split_id split;
     irvi_air_opts air;
 } eval_args;
@@ -31,7 +31,8 @@ static void eval_usage(FILE *f, int exact)
             "  --split test|valid|train   (default test)\n"
             "  --n COUNT            examples to evaluate (default: the whole split)\n"
             "  -N, --N SAMPLES      samples per example (default %s)\n"
-            "  --refine K,M,GAMMA   test-time AIR (default 20,20,0.1; K=0 for none)\n"
+            "  --refine K,M,GAMMA   test-time AIR (default 20,20,0.1; K=0 for none);\n"
+            "                       VAE models: GDIR steps, draws, step size (default 20,20,0.003)\n"
             "  --data NAME  --data-dir DIR  --binarize stochastic|threshold  --data-seed S\n"
             "                       the data the model was trained on (default mnist, stochastic, 1234)\n"
             "  --seed S             sampling seed (default 1)\n"
@@ -82,6 +83,7 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
             VAL();
             if (args_refine(f, v, &a->air.K, &a->air.M, &a->air.gamma)) return -1;
             a->do_refine = a->air.K > 0;
+            a->refine_set = 1;
         } else {
             fprintf(stderr, "irvi: unknown option '%s' (try irvi %s --help)\n", f, exact ? "exact" : "eval");
             return -1;
@@ -96,13 +98,15 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
 }
 
 /* Open the model and the data split it is evaluated on; checks shapes. */
-static int open_inputs(const eval_args *a, irvi_model **m, irvi_dataset **ds, irvi_split *sp)
+static int open_inputs(eval_args *a, irvi_model **m, irvi_dataset **ds, irvi_split *sp)
 {
     irvi_status st = irvi_model_load(a->model, m);
     if (st) {
         app_report("loading the model", st);
         return 1;
     }
+    if (irvi_model_arch(*m)->latent == IRVI_LATENT_GAUSSIAN && !a->refine_set)
+        a->air.gamma = IRVI_GDIR_GAMMA_DEFAULT; /* GDIR step size */
     irvi_data_opts o;
     irvi_data_opts_default(&o);
     o.name = a->data;
@@ -226,7 +230,9 @@ static void header(const eval_args *a, const irvi_model *m, irvi_split sp)
     printf("model    %s  (%s)\n", desc, a->model);
     printf("data     %s %s, %d examples\n", a->data, irvi_split_name(a->split), sp.n);
     if (a->do_refine)
-        printf("refine   AIR K=%d M=%d gamma=%g\n", a->air.K, a->air.M, a->air.gamma);
+        printf("refine   %s K=%d M=%d gamma=%g\n",
+               irvi_model_arch(m)->latent == IRVI_LATENT_GAUSSIAN ? "GDIR" : "AIR", a->air.K,
+               a->air.M, a->air.gamma);
     printf("\n%-14s %9s   %-18s   %-18s   %6s\n", "posterior", "samples", "lower bound",
            "IS log-lik", "ESS/N");
 }
@@ -287,8 +293,10 @@ int cmd_exact(int argc, char **argv)
     double *ll = NULL;
     sums u = {0}, r = {0};
     if (!rc && (irvi_model_arch(m)->L != 1 || irvi_model_arch(m)->H[0] > IRVI_EXACT_MAX_H)) {
-        fprintf(stderr, "irvi: exact likelihood needs a one-layer model with at most %d units\n",
-                IRVI_EXACT_MAX_H);
+        char d[160];
+        irvi_arch_describe(irvi_model_arch(m), d, sizeof d);
+        fprintf(stderr, "irvi: --model %s: exact likelihood needs a one-layer model with at most "
+                "%d units (this one is %s)\n", a.model, IRVI_EXACT_MAX_H, d);
         rc = 2;
     }
     if (!rc && !(ll = malloc(sizeof(double) * sp.n)))

@@ -20,7 +20,7 @@ typedef struct {
     const char *model, *out, *curves;
     irvi_data_opts data;
     int digits[LINK_MAX_DIGITS], ndigits, cls, count, simplified, headless, steps, seed;
-    int scale, pad, labels, threads, N, most_improved, scan_n;
+    int scale, pad, labels, threads, N, most_improved, scan_n, gamma_set;
     irvi_air_opts air;
 } refine_args;
 
@@ -39,7 +39,8 @@ static void usage(FILE *f, int export)
             "  --digits 3,17,42       test-set indices (default: one digit of each class)\n"
             "  --class C [--count N]  N random test digits of class C (default N = 5)\n"
             "  --K K --M M --gamma G  refinement: steps, samples per step, inference rate\n"
-            "                         (default 20, 20, 0.1)\n"
+            "                         (default 20, 20, 0.1; VAE models: GDIR steps, draws,\n"
+            "                         step size, default 20, 20, 0.003)\n"
             "  --simplified           start from the simplified posterior (80%% of mu0 at 0.5)\n"
             "  --N N                  samples for reconstructions and bounds (default 100)\n"
             "  --seed S               (default 1)\n"
@@ -99,7 +100,7 @@ static int parse(int argc, char **argv, refine_args *a, int export)
         else if (!strcmp(f, "--count")) { VAL(); if (args_int(f, v, 1, LINK_MAX_DIGITS, &a->count)) return -1; }
         else if (!strcmp(f, "--K")) { VAL(); if (args_int(f, v, 0, 100000, &a->air.K)) return -1; }
         else if (!strcmp(f, "--M")) { VAL(); if (args_int(f, v, 1, 100000, &a->air.M)) return -1; }
-        else if (!strcmp(f, "--gamma")) { VAL(); if (args_float(f, v, 0, 1, 1, &a->air.gamma)) return -1; }
+        else if (!strcmp(f, "--gamma")) { VAL(); if (args_float(f, v, 0, 1, 1, &a->air.gamma)) return -1; a->gamma_set = 1; }
         else if (!strcmp(f, "--steps")) { VAL(); if (args_int(f, v, 0, 100000, &a->steps)) return -1; }
         else if (!strcmp(f, "--N")) { VAL(); if (args_int(f, v, 1, 1000000, &a->N)) return -1; }
         else if (!strcmp(f, "--seed")) { VAL(); if (args_int(f, v, 0, 2147483647, &a->seed)) return -1; }
@@ -128,13 +129,15 @@ static int parse(int argc, char **argv, refine_args *a, int export)
     return 0;
 }
 
-static int open_inputs(const refine_args *a, irvi_model **m, irvi_dataset **ds)
+static int open_inputs(refine_args *a, irvi_model **m, irvi_dataset **ds)
 {
     irvi_status st = irvi_model_load(a->model, m);
     if (st) {
         app_report("loading the model", st);
         return 1;
     }
+    if (irvi_model_arch(*m)->latent == IRVI_LATENT_GAUSSIAN && !a->gamma_set)
+        a->air.gamma = IRVI_GDIR_GAMMA_DEFAULT; /* GDIR step size */
     if ((st = irvi_dataset_open(&a->data, ds))) {
         app_report("opening the data", st);
         return 1;

@@ -2,7 +2,10 @@
  * container of ckfile.h. Sections (floats are IEEE binary32 bit patterns,
  * doubles binary64, all little-endian):
  *
- *   ARCH  u32 D L H1 H2 H3 prior gen_hidden rec_hidden squash, u64 nparams
+ *   ARCH  u32 D L H1 H2 H3 prior gen_hidden rec_hidden squash, u64 nparams,
+ *         [u32 latent]  — present only for non-binary latents (1 = Gaussian),
+ *         so binary model files are byte-for-byte what they always were and
+ *         files without it (all older ones) load as binary
  *   PARM  nparams f32          current parameters
  *   XBAR  D f32                recognition centring
  *   --- trainer checkpoints only ---
@@ -36,6 +39,8 @@ static void put_model_sections(wbuf *b, const irvi_model *m, const float *params
     ck_put_u32(b, (uint32_t)a->rec_hidden);
     ck_put_u32(b, (uint32_t)a->squash);
     ck_put_u64(b, (uint64_t)m->np);
+    if (a->latent != IRVI_LATENT_BERNOULLI)
+        ck_put_u32(b, (uint32_t)a->latent);
     ck_sec_end(b);
     ck_sec_begin(b, "PARM");
     ck_put_f32s(b, params, m->np);
@@ -158,6 +163,12 @@ static irvi_status ck_model(const ckfile *f, const char *ptag, irvi_model **out)
     a.rec_hidden = (int)ck_get_u32(&c);
     a.squash = (int)ck_get_u32(&c);
     uint64_t np = ck_get_u64(&c);
+    if (c.ok && c.len - c.pos == 4) {
+        uint32_t lat = ck_get_u32(&c);
+        if (lat != IRVI_LATENT_GAUSSIAN)
+            return irvi_fail(IRVI_EFORMAT, "%s: unknown latent type %u", f->path, lat);
+        a.latent = IRVI_LATENT_GAUSSIAN;
+    }
     if (!c.ok || c.pos != c.len)
         return bad_size(f, "ARCH", &c);
     for (int l = a.L; l >= 0 && l < IRVI_MAX_LAYERS; l++)
@@ -171,17 +182,22 @@ static irvi_status ck_model(const ckfile *f, const char *ptag, irvi_model **out)
         snprintf(d, sizeof d, "%s", irvi_last_error());
         return irvi_fail(IRVI_EFORMAT, "%s: bad architecture: %s", f->path, d);
     }
+    /* Sizes before allocating: a damaged or crafted ARCH must not make the
+     * loader allocate and initialize more parameters than the file holds. */
+    size_t want = model_nparams_of(&a);
+    if (want != np) {
+        char d[128];
+        irvi_arch_describe(&a, d, sizeof d);
+        return irvi_fail(IRVI_EFORMAT, "%s: %llu parameters stored, but %s has %zu", f->path,
+                         (unsigned long long)np, d, want);
+    }
+    if ((st = ck_section(f, ptag, &c)))
+        return st;
+    if (c.len % 4 || c.len / 4 != np)
+        return bad_size(f, ptag, &c);
     irvi_model *m;
     if ((st = irvi_model_create(&a, 0, &m)))
         return st;
-    if (m->np != np) {
-        char d[128];
-        irvi_arch_describe(&a, d, sizeof d);
-        st = irvi_fail(IRVI_EFORMAT, "%s: %llu parameters stored, but %s has %zu", f->path,
-                       (unsigned long long)np, d, m->np);
-        irvi_model_free(m);
-        return st;
-    }
     if (!(st = ck_section(f, ptag, &c))) {
         if (c.len != 4 * m->np)
             st = bad_size(f, ptag, &c);
@@ -362,8 +378,12 @@ irvi_status irvi_trainer_resume(const char *path, const irvi_dataset *ds, irvi_t
         st = irvi_fail(IRVI_EFORMAT, "%s: bad training options: %s", path, d);
         goto done;
     }
-    if ((st = trainer_new(m, ds, &o, seed, &t)))
+    if ((st = trainer_new(m, ds, &o, seed, &t))) { /* e.g. non-finite parameters */
+        char d[512];
+        snprintf(d, sizeof d, "%s", irvi_last_error());
+        st = irvi_fail(st, "%s: %s", path, d);
         goto done;
+    }
     m = NULL; /* owned by t now */
     if ((st = ck_trainer_state(&f, t)))
         goto done;

@@ -9,6 +9,7 @@
 #include "kernels.h"
 #include "irvi/eval.h"
 #include "posterior.h"
+#include "vae.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,6 +29,8 @@ irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
 {
     if (N < 1)
         return irvi_fail(IRVI_EINVAL, "N = %d evaluation samples (must be >= 1)", N);
+    if (q->arch.latent == IRVI_LATENT_GAUSSIAN)
+        return gdir_eval_posterior(q, m, N, r, out, progress, user);
     irvi_status st = posterior_check_model(q, m);
     if (st)
         return st;
@@ -93,6 +96,8 @@ irvi_status irvi_eval_recon(irvi_posterior *q, const irvi_model *m, int N, irvi_
 {
     if (N < 1)
         return irvi_fail(IRVI_EINVAL, "N = %d reconstruction samples (must be >= 1)", N);
+    if (q->arch.latent == IRVI_LATENT_GAUSSIAN)
+        return gdir_eval_recon(q, m, N, r, recon, energy);
     irvi_status st = posterior_check_model(q, m);
     if (st)
         return st;

@@ -21,8 +21,8 @@
 #define EXACT_POINTS 1024 /* data points per pass over the states' x-free part */
 
 typedef struct {
-    float *A, *T, *X, *U, *odds;
-    double *kc, *mx, *s, *xc;
+    float *A, *T, *X, *U, *odds, *ev;
+    double *kc, *mx, *s, *xc, *v;
     model_ws w;
 } exact_buf;
 
@@ -33,6 +33,8 @@ static void exact_free(exact_buf *e)
     free(e->X);
     free(e->U);
     free(e->odds);
+    free(e->ev);
+    free(e->v);
     free(e->kc);
     free(e->mx);
     free(e->s);
@@ -58,10 +60,7 @@ static void chunk_states(const irvi_model *m, exact_buf *e, size_t s0, int C, in
     for (int k = 0; k < C; k++) {
         const float *ak = A + (size_t)k * D;
         if (factored) {
-            double sp = 0;
-            for (int d = 0; d < D; d++)
-                sp += k_softplus1(ak[d]);
-            e->kc[k] -= sp;
+            e->kc[k] -= k_softplus_sum(ak, D);
         } else {
             /* log-odds l1 - l0 and sum of l0 through the model's own Bernoulli code */
             float *od = e->odds + (size_t)k * D;
@@ -82,6 +81,9 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
 {
     const irvi_arch *a = &m->arch;
     int H = a->H[0], D = a->D;
+    if (a->latent != IRVI_LATENT_BERNOULLI)
+        return irvi_fail(IRVI_EINVAL, "exact likelihood enumerates binary latents; this model's "
+                                      "are Gaussian");
     if (a->L != 1)
         return irvi_fail(IRVI_EINVAL, "exact likelihood needs a one-layer model (this one has %d)",
                          a->L);
@@ -100,6 +102,8 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
     fail |= !(e.U = malloc(sizeof(float) * (size_t)n * H));
     fail |= !(e.odds = malloc(sizeof(float) * (size_t)(factored ? 1 : C) * D));
     fail |= !(e.kc = malloc(sizeof(double) * C));
+    fail |= !(e.v = malloc(sizeof(double) * C));
+    fail |= !(e.ev = malloc(sizeof(float) * C));
     fail |= !(e.mx = malloc(sizeof(double) * n));
     fail |= !(e.s = calloc(n, sizeof(double)));
     fail |= !(e.xc = malloc(sizeof(double) * n));
@@ -136,15 +140,18 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
                 double cm = -INFINITY;
                 for (int k = 0; k < C; k++) {
                     double v = t[k] + xc + e.kc[k];
+                    e.v[k] = v;
                     cm = v > cm ? v : cm;
                 }
                 if (cm > *mx) {
                     *s *= exp(*mx - cm);
                     *mx = cm;
                 }
-                double acc = 0;
+                /* exponents <= 0 in float: the vectorized exp; the sum stays in double */
                 for (int k = 0; k < C; k++)
-                    acc += exp(t[k] + xc + e.kc[k] - *mx);
+                    e.ev[k] = (float)(e.v[k] - *mx);
+                k_exp_nonpos(e.ev, e.ev, C);
+                double acc = k_sum(e.ev, C);
                 *s += acc;
             }
         }

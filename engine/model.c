@@ -4,6 +4,7 @@
 #include "kernels.h"
 #include "linalg.h"
 #include "model_impl.h"
+#include "vae.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -51,11 +52,19 @@ irvi_status irvi_arch_validate(const irvi_arch *a)
         return irvi_fail(IRVI_EINVAL, "a tanh generative layer needs a single stochastic layer");
     if (a->prior != IRVI_PRIOR_FACTORIZED && a->prior != IRVI_PRIOR_DARN)
         return irvi_fail(IRVI_EINVAL, "unknown prior %d", (int)a->prior);
+    if (a->latent != IRVI_LATENT_BERNOULLI && a->latent != IRVI_LATENT_GAUSSIAN)
+        return irvi_fail(IRVI_EINVAL, "unknown latent type %d", (int)a->latent);
+    if (a->latent == IRVI_LATENT_GAUSSIAN)
+        return vae_arch_validate(a);
     return IRVI_OK;
 }
 
 void irvi_arch_describe(const irvi_arch *a, char *buf, size_t cap)
 {
+    if (a->latent == IRVI_LATENT_GAUSSIAN) {
+        vae_arch_describe(a, buf, cap);
+        return;
+    }
     int k = snprintf(buf, cap, "%s ", a->prior == IRVI_PRIOR_DARN ? "DARN" : "SBN");
     for (int l = 0; l < a->L && k > 0 && (size_t)k < cap; l++)
         k += snprintf(buf + k, cap - k, "%s%d", l ? "-" : "", a->H[l]);
@@ -90,6 +99,12 @@ static void layout(irvi_model *m)
     for (int l = 0; l < IRVI_MAX_LAYERS; l++)
         m->G[l] = m->c[l] = m->V[l] = m->v[l] = SIZE_MAX;
     m->A = m->alpha = m->C = m->R = m->U = m->u = SIZE_MAX;
+    m->F1 = m->f1 = m->F2 = m->f2 = m->E1 = m->e1 = m->E2 = m->e2 = SIZE_MAX;
+    if (a->latent == IRVI_LATENT_GAUSSIAN) {
+        m->z = SIZE_MAX;
+        vae_layout(m);
+        return;
+    }
     if (a->gen_hidden) {
         m->A = add_tensor(m, "A", a->H[0], a->gen_hidden, 1, 1);
         m->alpha = add_tensor(m, "alpha", a->gen_hidden, 1, 0, 1);
@@ -128,6 +143,15 @@ static void mask_darn(irvi_model *m)
     for (int j = 0; j < H; j++)
         for (int i = 0; i <= j; i++)
             R[(size_t)j * H + i] = 0;
+}
+
+size_t model_nparams_of(const irvi_arch *arch)
+{
+    irvi_model m;
+    memset(&m, 0, sizeof m);
+    m.arch = *arch;
+    layout(&m);
+    return m.np;
 }
 
 irvi_status irvi_model_create(const irvi_arch *arch, uint64_t seed, irvi_model **out)
@@ -237,6 +261,8 @@ irvi_status irvi_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *
                               float *const *h)
 {
     const irvi_arch *a = &m->arch;
+    if (a->latent == IRVI_LATENT_GAUSSIAN)
+        return vae_model_sample(m, r, n, x, h);
     int L = a->L, Hm = a->D;
     for (int l = 0; l < L; l++)
         Hm = a->H[l] > Hm ? a->H[l] : Hm;

@@ -8,6 +8,7 @@
 #include "kernels.h"
 #include "linalg.h"
 #include "model_impl.h"
+#include "vae.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ static int max_width(const irvi_model *m)
         w = a->rec_hidden;
     for (int l = 0; l < a->L; l++)
         w = a->H[l] > w ? a->H[l] : w;
+    if (a->latent == IRVI_LATENT_GAUSSIAN && 2 * a->H[0] > w) /* the encoder's (mu | rho) */
+        w = 2 * a->H[0];
     return w;
 }
 
@@ -51,6 +54,11 @@ int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n)
         fail |= grow((void **)&w->lp, sizeof(double) * R);
         fail |= grow((void **)&w->lq, sizeof(double) * R);
         fail |= grow((void **)&w->lw, sizeof(double) * R);
+        if (a->latent == IRVI_LATENT_GAUSSIAN) {
+            fail |= grow((void **)&w->geps, sizeof(float) * R * a->H[0]);
+            fail |= grow((void **)&w->gsig, sizeof(float) * R * a->gen_hidden);
+            fail |= grow((void **)&w->gdh, sizeof(float) * R * a->H[0]);
+        }
         if (fail)
             return -1;
         w->rows_cap = rows;
@@ -67,6 +75,10 @@ int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n)
         fail |= grow((void **)&w->rdelta2, sizeof(float) * N * W);
         fail |= grow((void **)&w->ql1, sizeof(float) * N * m->Htot);
         fail |= grow((void **)&w->ql0, sizeof(float) * N * m->Htot);
+        if (a->latent == IRVI_LATENT_GAUSSIAN) {
+            fail |= grow((void **)&w->rsig, sizeof(float) * N * a->rec_hidden);
+            fail |= grow((void **)&w->rout, sizeof(float) * N * 2 * a->H[0]);
+        }
         if (fail)
             return -1;
         w->n_cap = n;
@@ -95,6 +107,11 @@ void model_ws_free(model_ws *w)
     free(w->rdelta2);
     free(w->ql1);
     free(w->ql0);
+    free(w->geps);
+    free(w->gsig);
+    free(w->gdh);
+    free(w->rsig);
+    free(w->rout);
     memset(w, 0, sizeof *w);
 }
 
@@ -255,6 +272,8 @@ irvi_status irvi_model_log_joint(const irvi_model *m, const uint8_t *x, int n, i
 {
     if (n < 0 || S < 0)
         return irvi_fail(IRVI_EINVAL, "negative batch size");
+    if (m->arch.latent == IRVI_LATENT_GAUSSIAN)
+        return vae_model_log_joint(m, x, n, S, h, out);
     model_ws w = {0};
     int R = S * n;
     if (model_ws_reserve(&w, m, R, n)) {

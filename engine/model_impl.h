@@ -31,9 +31,17 @@ struct irvi_model {
     size_t U, u;                /* tanh hidden: U (D, Hr), u (Hr) */
     size_t V[IRVI_MAX_LAYERS];  /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
     size_t v[IRVI_MAX_LAYERS];
+    /* Gaussian latents (vae.c; SIZE_MAX otherwise), Z = H_1:
+     * decoder F1 (Z, Hd), f1 (Hd), F2 (Hd, D), f2 (D);
+     * encoder E1 (D, Hr), e1 (Hr), E2 (Hr, 2Z), e2 (2Z). */
+    size_t F1, f1, F2, f2, E1, e1, E2, e2;
 };
 
 static inline float *P(const irvi_model *m, size_t off) { return m->p + off; }
+
+/* Parameter count of a valid architecture, without allocating anything (the
+ * checkpoint loader checks a file's sizes with it before creating the model). */
+size_t model_nparams_of(const irvi_arch *arch);
 
 /* Scratch for batched passes; grows on demand, never shrinks. Buffers of the
  * last forward pass stay valid for the matching backward pass. */
@@ -52,6 +60,13 @@ typedef struct {
     float *rmu[IRVI_MAX_LAYERS];   /* (n, H_l) recognition means */
     float *rdelta, *rdelta2;       /* (n, max width) */
     float *ql1, *ql0;              /* (n, Htot) log mu, log(1 - mu) for model_log_q */
+    /* Gaussian latents only (NULL otherwise); h[0] holds h = mu + sigma eps,
+     * tanh_x the decoder's softplus layer and rhid the encoder's: */
+    float *geps;                   /* (R, Z) reparameterization noise eps */
+    float *gsig;                   /* (R, Hd) decoder slopes softplus' = sig(pre-activation) */
+    float *gdh;                    /* (R, Z) gradient with respect to the samples h */
+    float *rsig;                   /* (n, Hr) encoder slopes */
+    float *rout;                   /* (n, 2Z) encoder output, row b = (mu_b | rho_b) */
 } model_ws;
 
 int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n);

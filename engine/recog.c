@@ -7,6 +7,7 @@
 #include "kernels.h"
 #include "linalg.h"
 #include "model_impl.h"
+#include "vae.h"
 
 #include <string.h>
 
@@ -77,6 +78,8 @@ irvi_status irvi_model_recognize(const irvi_model *m, const uint8_t *x, int n, f
 {
     if (n < 0)
         return irvi_fail(IRVI_EINVAL, "negative batch size");
+    if (m->arch.latent == IRVI_LATENT_GAUSSIAN)
+        return vae_model_recognize(m, x, n, mu);
     model_ws w = {0};
     if (model_ws_reserve(&w, m, 1, n)) {
         model_ws_free(&w);

@@ -9,6 +9,7 @@
  */
 #include "kernels.h"
 #include "posterior.h"
+#include "vae.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ irvi_status irvi_posterior_create(const irvi_model *m, int n_max, irvi_posterior
         fail |= !(q->mu0[l] = calloc((size_t)n_max * m->arch.H[l], sizeof(float)));
         fail |= !(q->mu[l] = calloc((size_t)n_max * m->arch.H[l], sizeof(float)));
     }
+    if (!fail && m->arch.latent == IRVI_LATENT_GAUSSIAN)
+        fail = gdir_posterior_alloc(q, m) != IRVI_OK;
     if (fail || model_ws_reserve(&q->ws, m, n_max, n_max)) {
         irvi_posterior_free(q);
         return irvi_fail(IRVI_ENOMEM, "posterior for %d examples", n_max);
@@ -71,6 +74,7 @@ void irvi_posterior_free(irvi_posterior *q)
         free(q->mu0[l]);
         free(q->mu[l]);
     }
+    gdir_posterior_free(q);
     model_ws_free(&q->ws);
     free(q);
 }
@@ -80,7 +84,7 @@ irvi_status posterior_check_model(const irvi_posterior *q, const irvi_model *m)
     const irvi_arch *a = &q->arch, *b = &m->arch;
     /* the deterministic layers size scratch buffers too (tanh_x, rhid) */
     int same = a->D == b->D && a->L == b->L && a->gen_hidden == b->gen_hidden &&
-               a->rec_hidden == b->rec_hidden;
+               a->rec_hidden == b->rec_hidden && a->latent == b->latent;
     for (int l = 0; same && l < a->L; l++)
         same = a->H[l] == b->H[l];
     if (!same)
@@ -132,6 +136,10 @@ irvi_status irvi_posterior_recognize(irvi_posterior *q, const irvi_model *m)
     irvi_status st = posterior_check_model(q, m);
     if (st)
         return st;
+    if (m->arch.latent == IRVI_LATENT_GAUSSIAN) {
+        gdir_posterior_recognize(q, m);
+        return IRVI_OK;
+    }
     model_recognize(m, &q->ws, q->x, q->n);
     for (int l = 0; l < m->arch.L; l++)
         memcpy(q->mu0[l], q->ws.rmu[l], sizeof(float) * (size_t)q->n * m->arch.H[l]);
@@ -141,6 +149,10 @@ irvi_status irvi_posterior_recognize(irvi_posterior *q, const irvi_model *m)
 
 void irvi_posterior_reset(irvi_posterior *q)
 {
+    if (q->arch.latent == IRVI_LATENT_GAUSSIAN) {
+        gdir_posterior_reset(q);
+        return;
+    }
     for (int l = 0; l < q->arch.L; l++)
         memcpy(q->mu[l], q->mu0[l], sizeof(float) * (size_t)q->n * q->arch.H[l]);
     q->steps = 0;
@@ -148,6 +160,10 @@ void irvi_posterior_reset(irvi_posterior *q)
 
 void irvi_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r)
 {
+    if (q->arch.latent == IRVI_LATENT_GAUSSIAN) {
+        gdir_posterior_simplify(q, frac, r);
+        return;
+    }
     for (int l = 0; l < q->arch.L; l++)
         for (size_t i = 0; i < (size_t)q->n * q->arch.H[l]; i++)
             if (irvi_rng_uniform_f(r) < frac)
@@ -161,10 +177,15 @@ const uint8_t *irvi_posterior_x(const irvi_posterior *q) { return q->x; }
 const float *irvi_posterior_mu(const irvi_posterior *q, int l) { return q->mu[l]; }
 const float *irvi_posterior_mu0(const irvi_posterior *q, int l) { return q->mu0[l]; }
 float *irvi_posterior_mu_mut(irvi_posterior *q, int l) { return q->mu[l]; }
+const float *irvi_posterior_logsigma(const irvi_posterior *q) { return q->rho; }
+const float *irvi_posterior_logsigma0(const irvi_posterior *q) { return q->rho0; }
+float *irvi_posterior_logsigma_mut(irvi_posterior *q) { return q->rho; }
 
 irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
                                  const irvi_air_opts *o, irvi_rng *r, irvi_air_stats *st)
 {
+    if (q->arch.latent == IRVI_LATENT_GAUSSIAN)
+        return gdir_step(q, m, o, r, st);
     irvi_status s = irvi_air_opts_validate(o);
     if (!s)
         s = posterior_check_model(q, m);

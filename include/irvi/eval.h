@@ -14,6 +14,9 @@
 extern "C" {
 #endif
 
+/* Gaussian (VAE) models: lb = (1/N) sum_n log p(x|h_n) - KL(q || N(0,I))
+ * (analytic KL), and log w = log p(x|h) + log N(h; 0, I) - log q(h) with the
+ * Gaussian proposal q for lb_mc, ll and ess. */
 typedef struct {
     double lb;    /* (1/N) sum_n [log p(x,h_n)] + H(mu)   (reference form, Eq. 1) */
     double lb_mc; /* (1/N) sum_n log w_n                   (fully sampled form) */
@@ -28,7 +31,7 @@ irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N,
                                 irvi_rng *r, irvi_eval_result *out,
                                 irvi_progress_fn progress, void *user);
 
-/* Average reconstruction (1/N) sum_n p(x | h_n), h_n ~ current mu: recon is
+/* Average reconstruction (1/N) sum_n p(x | h_n), h_n ~ current q: recon is
  * (n, D) Bernoulli means in [0,1]; energy (may be NULL) gets the expected
  * reconstruction error -(1/N) sum_n log p(x | h_n) per example. */
 irvi_status irvi_eval_recon(irvi_posterior *q, const irvi_model *m, int N,

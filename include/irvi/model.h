@@ -26,14 +26,32 @@ extern "C" {
 
 typedef enum { IRVI_PRIOR_FACTORIZED = 0, IRVI_PRIOR_DARN = 1 } irvi_prior;
 
+/* Latent variables. Gaussian models are VAEs (spec 8, paper 5.5), with
+ * L = 1, Z = H[0] latents, a factorized prior only and both deterministic
+ * layers required (softplus, not tanh):
+ *   encoder  e = softplus((x - xbar) E1 + e1),  (mu | rho) = e E2 + e2,
+ *            rho = log sigma; E2 is (rec_hidden, 2Z), columns 0..Z-1 give mu,
+ *            Z..2Z-1 give rho;
+ *   decoder  d = softplus(h F1 + f1),  p(x|h) = Bern(mean(d F2 + f2))
+ *            (mean = sig, or the squash with arch.squash);
+ *   prior    p(h) = N(0, I) (not learned).
+ * Tensors: generative F1 (Z, gen_hidden), f1, F2 (gen_hidden, D), f2;
+ * recognition E1 (D, rec_hidden), e1, E2 (rec_hidden, 2Z), e2; the matrices
+ * are L2-decayed, the biases not. */
+typedef enum { IRVI_LATENT_BERNOULLI = 0, IRVI_LATENT_GAUSSIAN = 1 } irvi_latent;
+
 typedef struct {
     int D;                       /* visible units */
     int L;                       /* stochastic layers, 1..IRVI_MAX_LAYERS */
     int H[IRVI_MAX_LAYERS];      /* units per layer, bottom (h_1) first */
     irvi_prior prior;            /* top-layer prior */
-    int gen_hidden;              /* tanh units between h_1 and x (0 = none; L must be 1) */
-    int rec_hidden;              /* tanh units in the first recognition map (0 = none) */
+    int gen_hidden;              /* tanh units between h_1 and x (0 = none; L must be 1);
+                                    Gaussian: softplus decoder units (>= 1) */
+    int rec_hidden;              /* tanh units in the first recognition map (0 = none);
+                                    Gaussian: softplus encoder units (>= 1) */
     int squash;                  /* 1: means are s(a) = 0.9999 sig(a) + 5e-6 (reference code) */
+    irvi_latent latent;          /* binary (0, default) or Gaussian (VAE); last so that
+                                    zero-initialized archs stay binary */
 } irvi_arch;
 
 /* Parse "200,200" into arch->L and arch->H. IRVI_EINVAL on bad text. */
@@ -82,7 +100,10 @@ int irvi_model_finite(const irvi_model *m);
  * API in refine.h instead. */
 irvi_status irvi_model_log_joint(const irvi_model *m, const uint8_t *x, int n, int S,
                                  const float *const *h, double *out);
-/* Recognition means mu0 for n examples: mu[l] has shape (n, H_l). */
+/* Recognition means mu0 for n examples: mu[l] has shape (n, H_l).
+ * Gaussian models: h[0] holds real-valued latents, log p(x,h) = log p(x|h) +
+ * log N(h; 0, I); irvi_model_recognize gives the encoder means mu in mu[0]
+ * (the log-sigmas are in the posterior, irvi_posterior_logsigma). */
 irvi_status irvi_model_recognize(const irvi_model *m, const uint8_t *x, int n, float *const *mu);
 
 /* Ancestral samples from p: x (n, D) as 0/1 bytes and, if h != NULL, each layer. */

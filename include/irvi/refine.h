@@ -6,6 +6,21 @@
  * scratch buffers every refinement step and evaluation needs, so stepping
  * allocates nothing. The app steps it one iteration at a time; training calls
  * irvi_refine_air for K steps. Not thread-safe: one thread per posterior.
+ *
+ * Gaussian (VAE) models (arch.latent = IRVI_LATENT_GAUSSIAN): the posterior
+ * is q(h|x) = N(mu, diag sigma^2) per example. mu0/mu of layer 0 hold the
+ * means mu (n, Z) and irvi_posterior_logsigma0/_logsigma the log standard
+ * deviations rho = log sigma (n, Z). The refinement step is then gradient-
+ * descent iterative refinement (GDIR, paper Eq. 7, spec 8) instead of AIR:
+ * with M fresh noise draws eps_m ~ N(0, I) and h_m = mu + sigma eps_m, the
+ * per-example gradient of L^ = (1/M) sum_m log p(x|h_m) - KL(q||N(0,I)),
+ *   g_mu  = (1/M) sum_m dlog p(x|h_m)/dh - mu,
+ *   g_rho = (1/M) sum_m dlog p(x|h_m)/dh * eps_m * sigma + 1 - sigma^2,
+ * goes into a momentum step: v <- 0.9 v + gamma g; theta <- theta + v (for
+ * both mu and rho; v = 0 after set_data / recognize / reset / simplify).
+ * So the same K / M / gamma options mean steps / noise draws per step /
+ * step size; use gamma = IRVI_GDIR_GAMMA_DEFAULT (0.003), not AIR's 0.1.
+ * eps and bihm do not apply to GDIR.
  */
 #ifndef IRVI_REFINE_H
 #define IRVI_REFINE_H
@@ -23,6 +38,9 @@ typedef struct {
     float eps;      /* clamp mu to [eps, 1 - eps] after each step (0: only into [0, 1]) */
     int bihm;       /* 1: weights sqrt(p/q) (bidirectional Helmholtz machine, supplement s4) */
 } irvi_air_opts;
+
+/* The GDIR step size of the spec (gamma for Gaussian models). */
+#define IRVI_GDIR_GAMMA_DEFAULT 0.003f
 
 /* K = 20, M = 20, gamma = 0.1, eps = 1e-6, bihm = 0. */
 void irvi_air_opts_default(irvi_air_opts *o);
@@ -43,7 +61,9 @@ irvi_status irvi_posterior_recognize(irvi_posterior *q, const irvi_model *m);
 /* mu = mu0, steps = 0. */
 void irvi_posterior_reset(irvi_posterior *q);
 /* Simplified posterior (paper 5.3): each element of mu0 independently with
- * probability frac is set to 0.5; then mu = mu0. */
+ * probability frac is set to 0.5; then mu = mu0. Gaussian models: each latent
+ * independently with probability frac gets the prior's values, mu0 = 0 and
+ * rho0 = 0 (sigma = 1); then the current posterior is reset to q0. */
 void irvi_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r);
 
 int irvi_posterior_n(const irvi_posterior *q);
@@ -54,6 +74,11 @@ const float *irvi_posterior_mu(const irvi_posterior *q, int l);
 const float *irvi_posterior_mu0(const irvi_posterior *q, int l);
 /* Writable current means (tests, importing a saved posterior). */
 float *irvi_posterior_mu_mut(irvi_posterior *q, int l);
+/* Gaussian models: current and initial log standard deviations rho (n, Z);
+ * NULL for binary models. Writing through _mut does not reset the momentum. */
+const float *irvi_posterior_logsigma(const irvi_posterior *q);
+const float *irvi_posterior_logsigma0(const irvi_posterior *q);
+float *irvi_posterior_logsigma_mut(irvi_posterior *q);
 
 typedef struct {
     double mean_logw;   /* mean over samples and examples of log p(x,h) - log q(h) */
@@ -62,7 +87,11 @@ typedef struct {
 
 /* One AIR step on all examples: M samples per example from the current mu
  * (all layers jointly), self-normalized weights, mu <- (1-gamma) mu +
- * gamma sum_m w_m h_m, clamp. st may be NULL. */
+ * gamma sum_m w_m h_m, clamp. st may be NULL.
+ * Gaussian models: one GDIR step instead (see the top of this file); st gets
+ * the mean and the normalized ESS of log w = log p(x,h_m) - log q(h_m) of the
+ * step's M samples under the pre-step posterior. IRVI_ENUMERIC (posterior
+ * unchanged) if a weight or the gradient is not finite. */
 irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
                                  const irvi_air_opts *o, irvi_rng *r, irvi_air_stats *st);
 /* o->K steps of irvi_refine_air_step. */

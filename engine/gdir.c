@@ -1,0 +1,300 @@
+/* engine/gdir.c — the Gaussian posterior: its parameters (mu, rho = log
+ * sigma) per example, gradient-descent iterative refinement (GDIR, paper
+ * Eq. 7, spec 8) and the estimators with the Gaussian proposal (spec 6).
+ *
+ * GDIR step (per example b, M fresh eps_m ~ N(0, I), h_m = mu + sigma eps_m):
+ *   g_mu  = (1/M) sum_m dlog p(x|h_m)/dh - mu
+ *   g_rho = (1/M) sum_m dlog p(x|h_m)/dh * eps_m * sigma + 1 - sigma^2
+ *   v <- 0.9 v + gamma g;  theta <- theta + v     (theta = mu and rho)
+ * The gradient is the example's own (not divided by the batch size, spec
+ * 12.7), and the decoder is a constant. The candidate is checked before it
+ * is committed, so a non-finite step leaves the posterior as it was. rho is
+ * not clamped (the reference clamps rho >= -10 inside its Gaussian densities;
+ * the entropy term 1 - sigma^2 of g_rho keeps sigma away from 0 here).
+ *
+ * Estimators: log w = log p(x|h) + log N(h; 0, I) - log q(h) with log q
+ * computed from the noise itself (exact, no cancellation), folded into the
+ * same per-example running log-sum-exp accumulators in double as the binary
+ * path (eval.c); lb = (1/N) sum log p(x|h_n) - KL(q || N(0,I)) (analytic KL).
+ */
+#include "kernels.h"
+#include "posterior.h"
+#include "vae.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GDIR_MOMENTUM 0.9f
+#define GDIR_CHUNK_ROWS 4000
+
+irvi_status gdir_posterior_alloc(irvi_posterior *q, const irvi_model *m)
+{
+    size_t k = (size_t)q->n_max * m->arch.H[0];
+    int fail = !(q->rho0 = calloc(k, sizeof(float)));
+    fail |= !(q->rho = calloc(k, sizeof(float)));
+    fail |= !(q->vmu = calloc(k, sizeof(float)));
+    fail |= !(q->vrho = calloc(k, sizeof(float)));
+    fail |= !(q->gmu = calloc(k, sizeof(float)));
+    fail |= !(q->grho = calloc(k, sizeof(float)));
+    return fail ? irvi_fail(IRVI_ENOMEM, "Gaussian posterior for %d examples", q->n_max) : IRVI_OK;
+}
+
+void gdir_posterior_free(irvi_posterior *q)
+{
+    free(q->rho0);
+    free(q->rho);
+    free(q->vmu);
+    free(q->vrho);
+    free(q->gmu);
+    free(q->grho);
+    q->rho0 = q->rho = q->vmu = q->vrho = q->gmu = q->grho = NULL;
+}
+
+void gdir_posterior_recognize(irvi_posterior *q, const irvi_model *m)
+{
+    int n = q->n, Z = m->arch.H[0];
+    vae_encode(m, &q->ws, q->x, n);
+    for (int b = 0; b < n; b++) {
+        const float *row = q->ws.rout + (size_t)b * 2 * Z;
+        memcpy(q->mu0[0] + (size_t)b * Z, row, sizeof(float) * Z);
+        memcpy(q->rho0 + (size_t)b * Z, row + Z, sizeof(float) * Z);
+    }
+    gdir_posterior_reset(q);
+}
+
+void gdir_posterior_reset(irvi_posterior *q)
+{
+    size_t k = (size_t)q->n * q->arch.H[0];
+    memcpy(q->mu[0], q->mu0[0], sizeof(float) * k);
+    memcpy(q->rho, q->rho0, sizeof(float) * k);
+    memset(q->vmu, 0, sizeof(float) * k);
+    memset(q->vrho, 0, sizeof(float) * k);
+    q->steps = 0;
+}
+
+void gdir_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r)
+{
+    size_t k = (size_t)q->n * q->arch.H[0];
+    for (size_t i = 0; i < k; i++)
+        if (irvi_rng_uniform_f(r) < frac) {
+            q->mu0[0][i] = 0;
+            q->rho0[i] = 0;
+        }
+    gdir_posterior_reset(q);
+}
+
+void gdir_posterior_draw(irvi_posterior *q, int S, irvi_rng *r)
+{
+    int n = q->n, Z = q->arch.H[0];
+    irvi_rng_fill_gauss(r, q->ws.geps, (size_t)S * n * Z);
+    vae_reparam(q->mu[0], q->rho, Z, q->ws.geps, n, S, Z, q->ws.h[0]);
+}
+
+void gdir_objective_grad(irvi_posterior *q, const irvi_model *m, int M, float *gmu, float *grho,
+                         double *obj)
+{
+    model_ws *w = &q->ws;
+    int n = q->n, Z = m->arch.H[0], R = M * n;
+    const float *mu = q->mu[0], *rho = q->rho;
+    vae_reparam(mu, rho, Z, w->geps, n, M, Z, w->h[0]);
+    vae_decode(m, w, R);
+    vae_log_px(m, w, q->x, n, M, w->lp);
+    for (int r = 0; r < R; r++)
+        q->wt[r] = 1.0f / (float)M;
+    vae_decode_backward(m, w, q->x, n, M, q->wt, NULL, w->gdh);
+    for (size_t i = 0; i < (size_t)n * Z; i++) {
+        float s = expf(rho[i]);
+        gmu[i] = -mu[i];
+        grho[i] = 1.0f - s * s;
+    }
+    for (int r = 0; r < R; r++) {
+        int b = r % n;
+        const float *dh = w->gdh + (size_t)r * Z, *e = w->geps + (size_t)r * Z;
+        const float *rb = rho + (size_t)b * Z;
+        float *gm = gmu + (size_t)b * Z, *gr = grho + (size_t)b * Z;
+        for (int i = 0; i < Z; i++) {
+            gm[i] += dh[i];
+            gr[i] += dh[i] * e[i] * expf(rb[i]);
+        }
+    }
+    if (obj) {
+        for (int b = 0; b < n; b++)
+            obj[b] = -vae_kl_prior(mu + (size_t)b * Z, rho + (size_t)b * Z, Z);
+        for (int r = 0; r < R; r++)
+            obj[r % n] += w->lp[r] / M;
+    }
+}
+
+irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_air_opts *o,
+                      irvi_rng *r, irvi_air_stats *st)
+{
+    irvi_status s = irvi_air_opts_validate(o);
+    if (!s)
+        s = posterior_check_model(q, m);
+    if (!s)
+        s = posterior_reserve(q, m, o->M);
+    if (s)
+        return s;
+    model_ws *w = &q->ws;
+    int n = q->n, Z = m->arch.H[0], M = o->M, R = M * n;
+    irvi_rng_fill_gauss(r, w->geps, (size_t)R * Z);
+    gdir_objective_grad(q, m, M, q->gmu, q->grho, NULL);
+
+    /* monitoring: log w of the step's samples under the pre-step posterior */
+    double sum_lw = 0, sum_ess = 0;
+    for (int i = 0; i < R; i++) {
+        const float *h = w->h[0] + (size_t)i * Z, *e = w->geps + (size_t)i * Z;
+        w->lw[i] = w->lp[i] + vae_log_prior(h, Z) - vae_log_q(q->rho + (size_t)(i % n) * Z, e, Z);
+        sum_lw += w->lw[i];
+    }
+    if (!isfinite(sum_lw))
+        return irvi_fail(IRVI_ENUMERIC, "non-finite importance weight in GDIR step %d",
+                         q->steps + 1);
+    double *lse = q->acc;
+    k_logsumexp_cols(w->lw, M, n, lse);
+    for (int b = 0; b < n; b++) {
+        double s2 = 0;
+        for (int k = 0; k < M; k++) {
+            double wk = exp(w->lw[(size_t)k * n + b] - lse[b]);
+            s2 += wk * wk;
+        }
+        sum_ess += s2 > 0 ? 1.0 / (s2 * M) : 0;
+    }
+
+    /* candidate: velocities into the gradient buffers, then check, then commit */
+    size_t k = (size_t)n * Z;
+    float g = o->gamma;
+    int ok = 1;
+    for (size_t i = 0; i < k; i++) {
+        float vm = GDIR_MOMENTUM * q->vmu[i] + g * q->gmu[i];
+        float vr = GDIR_MOMENTUM * q->vrho[i] + g * q->grho[i];
+        q->gmu[i] = vm;
+        q->grho[i] = vr;
+        float nm = q->mu[0][i] + vm, nr = q->rho[i] + vr;
+        ok &= (isfinite(nm) && isfinite(nr) && isfinite(expf(2.0f * nr))) ? 1 : 0;
+    }
+    if (!ok)
+        return irvi_fail(IRVI_ENUMERIC, "GDIR step %d gives a non-finite posterior (step size "
+                                        "gamma = %g too large?)", q->steps + 1, (double)g);
+    for (size_t i = 0; i < k; i++) {
+        q->vmu[i] = q->gmu[i];
+        q->vrho[i] = q->grho[i];
+        q->mu[0][i] += q->vmu[i];
+        q->rho[i] += q->vrho[i];
+    }
+    q->steps++;
+    if (st) {
+        st->mean_logw = sum_lw / R;
+        st->ess = sum_ess / n;
+    }
+    return IRVI_OK;
+}
+
+static int chunk_samples(int n, int N)
+{
+    int c = GDIR_CHUNK_ROWS / n;
+    if (c < 1)
+        c = 1;
+    return c < N ? c : N;
+}
+
+irvi_status gdir_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
+                                irvi_eval_result *out, irvi_progress_fn progress, void *user)
+{
+    irvi_status st = posterior_check_model(q, m);
+    if (st)
+        return st;
+    int n = q->n, Z = m->arch.H[0], C = chunk_samples(n, N);
+    if ((st = posterior_reserve(q, m, C)))
+        return st;
+    double *mx = q->acc, *s = mx + n, *s2 = s + n, *spx = s2 + n, *slw = spx + n;
+    for (int b = 0; b < n; b++) {
+        mx[b] = -INFINITY;
+        s[b] = s2[b] = spx[b] = slw[b] = 0;
+    }
+    model_ws *w = &q->ws;
+    for (int done = 0; done < N;) {
+        int S = N - done < C ? N - done : C;
+        gdir_posterior_draw(q, S, r);
+        vae_decode(m, w, S * n);
+        vae_log_px(m, w, q->x, n, S, w->lp);
+        for (int b = 0; b < n; b++) {
+            double cmax = -INFINITY;
+            const float *rb = q->rho + (size_t)b * Z;
+            for (int k = 0; k < S; k++) {
+                size_t i = (size_t)k * n + b;
+                double lw = w->lp[i] + vae_log_prior(w->h[0] + i * Z, Z) -
+                            vae_log_q(rb, w->geps + i * Z, Z);
+                w->lw[i] = lw;
+                spx[b] += w->lp[i];
+                slw[b] += lw;
+                if (lw > cmax)
+                    cmax = lw;
+            }
+            if (!isfinite(cmax))
+                return irvi_fail(IRVI_ENUMERIC, "non-finite log weight for example %d", b);
+            if (cmax > mx[b]) {
+                double f = exp(mx[b] - cmax);
+                s[b] *= f;
+                s2[b] *= f * f;
+                mx[b] = cmax;
+            }
+            for (int k = 0; k < S; k++) {
+                double e = exp(w->lw[(size_t)k * n + b] - mx[b]);
+                s[b] += e;
+                s2[b] += e * e;
+            }
+        }
+        done += S;
+        if (progress && progress(user, done, N))
+            return irvi_fail(IRVI_ECANCELLED, "evaluation cancelled after %d of %d samples", done, N);
+        if (irvi_cancel_requested())
+            return irvi_fail(IRVI_ECANCELLED, "evaluation cancelled");
+    }
+    for (int b = 0; b < n; b++) {
+        double kl = vae_kl_prior(q->mu[0] + (size_t)b * Z, q->rho + (size_t)b * Z, Z);
+        out[b].lb = spx[b] / N - kl;
+        out[b].lb_mc = slw[b] / N;
+        out[b].ll = mx[b] + log(s[b]) - log((double)N);
+        out[b].ess = s[b] * s[b] / (N * s2[b]);
+    }
+    return IRVI_OK;
+}
+
+irvi_status gdir_eval_recon(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
+                            float *recon, double *energy)
+{
+    irvi_status st = posterior_check_model(q, m);
+    if (st)
+        return st;
+    int n = q->n, D = m->arch.D, C = chunk_samples(n, N);
+    if ((st = posterior_reserve(q, m, C)))
+        return st;
+    double *en = q->acc;
+    memset(recon, 0, sizeof(float) * (size_t)n * D);
+    for (int b = 0; b < n; b++)
+        en[b] = 0;
+    model_ws *w = &q->ws;
+    float inv = 1.0f / N;
+    for (int done = 0; done < N;) {
+        int S = N - done < C ? N - done : C;
+        gdir_posterior_draw(q, S, r);
+        vae_decode(m, w, S * n);
+        vae_log_px(m, w, q->x, n, S, w->lp);
+        for (int k = 0; k < S; k++)
+            for (int b = 0; b < n; b++) {
+                float *a = w->logit_x + ((size_t)k * n + b) * D;
+                en[b] -= w->lp[(size_t)k * n + b];
+                k_mean(a, a, D, m->arch.squash);
+                float *o = recon + (size_t)b * D;
+                for (int d = 0; d < D; d++)
+                    o[d] += inv * a[d];
+            }
+        done += S;
+    }
+    if (energy)
+        for (int b = 0; b < n; b++)
+            energy[b] = en[b] / N;
+    return IRVI_OK;
+}

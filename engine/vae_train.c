@@ -1,0 +1,230 @@
+/* engine/vae_train.c — training Gaussian (VAE) models (spec 8): the VAE
+ * baseline and GDIR training, with the trainer's optimizer, validation and
+ * checkpoints unchanged (train.c dispatches its step here).
+ *
+ * Both minimize a batch-MEAN loss, as the reference does for these models
+ * (spec 12.7; the binary algorithms sum over the batch), see vae.h:
+ *   VAE   h = mu0 + sigma0 eps (reparameterized: the decoder's gradient with
+ *         respect to h flows back into the encoder), loss -log p(x|h) + KL(q0||p);
+ *   GDIR  mu_K, rho_K from air.K GDIR steps (constants, no backprop through
+ *         the refinement); decoder from N samples of q_K, encoder toward q_K
+ *         through KL(q_K || q0(psi)) (spec 8):
+ *           dKL/dmu0  = (mu0 - muK) / sigma0^2
+ *           dKL/drho0 = 1 - (sigmaK^2 + (muK - mu0)^2) / sigma0^2.
+ * L2: l2 ||W||^2 on every weight matrix (not the biases).
+ *
+ * Step metrics (per example, fully sampled as for the binary algorithms):
+ * lb = mean of log w = log p(x|h) + log N(h; 0, I) - log q(h) over the N
+ * update samples of the proposal (q0 for VAE, q_K for GDIR); lb0 = lb for
+ * VAE, the first GDIR step's mean log w (samples of q0) for GDIR with K >= 1.
+ */
+#include "kernels.h"
+#include "train_impl.h"
+#include "vae.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static irvi_status with_prefix(irvi_status st, const char *prefix)
+{
+    char detail[768];
+    snprintf(detail, sizeof detail, "%s", irvi_last_error());
+    return irvi_fail(st, "%s: %s", prefix, detail);
+}
+
+/* Encoder, samples and decoder for the loss: returns the data term
+ * -(1/(N n)) sum log p(x|h) and leaves w->lp, w->h[0], w->rout. */
+static double forward(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int N,
+                      irvi_algo algo, const float *muK, const float *rhoK)
+{
+    int Z = m->arch.H[0], R = N * n;
+    vae_encode(m, w, x, n);
+    if (algo == IRVI_ALGO_VAE)
+        vae_reparam(w->rout, w->rout + Z, 2 * Z, w->geps, n, N, Z, w->h[0]);
+    else
+        vae_reparam(muK, rhoK, Z, w->geps, n, N, Z, w->h[0]);
+    vae_decode(m, w, R);
+    vae_log_px(m, w, x, n, N, w->lp);
+    double s = 0;
+    for (int r = 0; r < R; r++)
+        s += w->lp[r];
+    return -s / ((double)N * n);
+}
+
+double vae_train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int N,
+                      irvi_algo algo, const float *muK, const float *rhoK, float l2)
+{
+    int Z = m->arch.H[0];
+    double J = forward(m, w, x, n, N, algo, muK, rhoK), kl = 0;
+    for (int b = 0; b < n; b++) {
+        const float *mu0 = w->rout + (size_t)b * 2 * Z, *rho0 = mu0 + Z;
+        if (algo == IRVI_ALGO_VAE)
+            kl += vae_kl_prior(mu0, rho0, Z);
+        else
+            kl += vae_kl(muK + (size_t)b * Z, rhoK + (size_t)b * Z, mu0, rho0, Z);
+    }
+    J += kl / n;
+    for (int k = 0; k < m->nt; k++) {
+        const irvi_tensor *tn = &m->t[k];
+        if (!tn->decay)
+            continue;
+        double s = 0;
+        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
+        J += l2 * s;
+    }
+    return J;
+}
+
+void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int N,
+                    irvi_algo algo, const float *muK, const float *rhoK, float l2, float *c,
+                    float *grad)
+{
+    int Z = m->arch.H[0], R = N * n, vae = algo == IRVI_ALGO_VAE;
+    forward(m, w, x, n, N, algo, muK, rhoK);
+    float cr = -1.0f / ((float)N * (float)n), inv_n = 1.0f / (float)n;
+    for (int r = 0; r < R; r++)
+        c[r] = cr;
+    vae_decode_backward(m, w, x, n, N, c, grad, vae ? w->gdh : NULL);
+    float *dout = w->rdelta; /* (n, 2Z): dJ/dmu0 | dJ/drho0 */
+    for (int b = 0; b < n; b++) {
+        const float *mu0 = w->rout + (size_t)b * 2 * Z, *rho0 = mu0 + Z;
+        float *dm = dout + (size_t)b * 2 * Z, *dr = dm + Z;
+        for (int i = 0; i < Z; i++) {
+            float s0 = expf(rho0[i]);
+            if (vae) {
+                dm[i] = inv_n * mu0[i];
+                dr[i] = inv_n * (s0 * s0 - 1.0f);
+            } else {
+                float d = muK[(size_t)b * Z + i] - mu0[i], sK = expf(rhoK[(size_t)b * Z + i]);
+                float iv = 1.0f / (s0 * s0);
+                dm[i] = -inv_n * d * iv;
+                dr[i] = inv_n * (1.0f - (sK * sK + d * d) * iv);
+            }
+        }
+    }
+    if (vae) /* through h = mu0 + sigma0 eps */
+        for (int r = 0; r < R; r++) {
+            int b = r % n;
+            const float *dh = w->gdh + (size_t)r * Z, *e = w->geps + (size_t)r * Z;
+            const float *rho0 = w->rout + (size_t)b * 2 * Z + Z;
+            float *dm = dout + (size_t)b * 2 * Z, *dr = dm + Z;
+            for (int i = 0; i < Z; i++) {
+                dm[i] += dh[i];
+                dr[i] += dh[i] * e[i] * expf(rho0[i]);
+            }
+        }
+    vae_encode_backward(m, w, n, dout, grad);
+    if (l2 > 0)
+        for (int k = 0; k < m->nt; k++) {
+            const irvi_tensor *tn = &m->t[k];
+            if (!tn->decay)
+                continue;
+            float cl = 2.0f * l2;
+            const float *p = m->p + tn->offset;
+            float *g = grad + tn->offset;
+            for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+                g[i] += cl * p[i];
+        }
+}
+
+irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
+{
+    double t0 = now_seconds();
+    irvi_model *m = t->m;
+    const irvi_train_opts *o = &t->o;
+    int D = m->arch.D, Z = m->arch.H[0], N = o->N, start = t->batch * o->batch;
+    int n = t->ntrain - start < o->batch ? t->ntrain - start : o->batch;
+    long upd = t->updates + 1;
+    char where[96];
+    snprintf(where, sizeof where, "update %ld (epoch %d, batch %d of %d)", upd, t->epoch + 1,
+             t->batch + 1, t->batches);
+    if (!k_all_finite(m->p, m->np))
+        return irvi_fail(IRVI_ENUMERIC, "%s: the parameters are not all finite before the step",
+                         where);
+    irvi_split tr = irvi_dataset_split(t->ds, IRVI_SPLIT_TRAIN);
+    for (int b = 0; b < n; b++)
+        memcpy(t->xb + (size_t)b * D, tr.x + (size_t)t->perm[start + b] * D, (size_t)D);
+    irvi_posterior *q = t->q;
+    irvi_status st = irvi_posterior_set_data(q, m, t->xb, n);
+    if (st)
+        return with_prefix(st, where);
+
+    /* proposal: q_K by GDIR from q0 (constants), or q0 itself for the VAE */
+    double lb0 = NAN;
+    int refine = o->algo == IRVI_ALGO_GDIR && o->air.K > 0;
+    for (int k = 0; refine && k < o->air.K; k++) {
+        irvi_air_stats as;
+        if ((st = gdir_step(q, m, &o->air, &t->rng, k == 0 ? &as : NULL)))
+            return with_prefix(st, where);
+        if (k == 0)
+            lb0 = as.mean_logw;
+    }
+
+    if ((st = posterior_reserve(q, m, N)))
+        return with_prefix(st, where);
+    model_ws *w = &q->ws;
+    size_t R = (size_t)N * n;
+    irvi_rng_fill_gauss(&t->rng, w->geps, R * Z);
+    memset(t->grad, 0, sizeof(float) * m->np);
+    vae_train_grad(m, w, q->x, n, N, o->algo, q->mu[0], q->rho, o->l2, t->wt, t->grad);
+
+    /* metrics from the update samples (h and eps of the proposal, log p(x|h) in lp) */
+    double sum_lw = 0, ess_sum = 0;
+    for (size_t r = 0; r < R; r++) {
+        const float *h = w->h[0] + r * Z, *e = w->geps + r * Z;
+        w->lw[r] = w->lp[r] + vae_log_prior(h, Z) - vae_log_q(q->rho + (r % n) * Z, e, Z);
+        sum_lw += w->lw[r];
+    }
+    double lb = sum_lw / (double)R;
+    if (!isfinite(lb))
+        return irvi_fail(IRVI_ENUMERIC, "%s: non-finite log weight of an update sample "
+                                        "(parameters left unchanged)", where);
+    if (!refine)
+        lb0 = lb;
+    for (int b = 0; b < n; b++) {
+        double mx = -INFINITY, z = 0, z2 = 0;
+        for (int s = 0; s < N; s++)
+            mx = fmax(mx, w->lw[(size_t)s * n + b]);
+        for (int s = 0; s < N; s++) {
+            double e = exp(w->lw[(size_t)s * n + b] - mx);
+            z += e;
+            z2 += e * e;
+        }
+        ess_sum += z * z / (N * z2);
+    }
+    if (!k_all_finite(t->grad, m->np))
+        return irvi_fail(IRVI_ENUMERIC, "%s: non-finite gradient (parameters left unchanged)",
+                         where);
+    if (optim_step(&t->opt, m->p, t->grad, t->lr))
+        return irvi_fail(IRVI_ENUMERIC,
+                         "%s: the %s step gives non-finite parameters (parameters left unchanged)",
+                         where, t->opt.kind == IRVI_OPT_SGD ? "SGD" : "RMSprop");
+
+    t->batch++;
+    t->updates = upd;
+    t->ep_lb_sum += lb * n;
+    t->ep_examples += n;
+    double secs = now_seconds() - t0;
+    t->ep_seconds += secs;
+    if (out) {
+        out->update = t->updates;
+        out->epoch = t->epoch;
+        out->batch = t->batch;
+        out->batches = t->batches;
+        out->lb = lb;
+        out->lb0 = lb0;
+        out->ess = ess_sum / n;
+        out->seconds = secs;
+    }
+    return IRVI_OK;
+}
