@@ -33,32 +33,50 @@ int args_float(const char *flag, const char *text, double lo, double hi, int lo_
         fprintf(stderr, "irvi: %s: '%s' is not a finite number\n", flag, text ? text : "");
         return -1;
     }
-    if ((lo_open ? v <= lo : v < lo) || v > hi) {
+    /* the float is checked too: 1e-50 > 0, but it is 0 as a float */
+    float f = (float)v;
+    if ((lo_open ? v <= lo || f <= lo : v < lo) || v > hi) {
         fprintf(stderr, "irvi: %s: %g is out of range (%s%g, %g])\n", flag, v, lo_open ? "(" : "[",
                 lo, hi);
         return -1;
     }
-    *out = (float)v;
+    *out = f;
     return 0;
 }
 
 int args_refine(const char *flag, const char *text, int *K, int *M, float *gamma)
 {
-    int k, m;
-    double g;
-    char tail;
-    if (!text || sscanf(text, "%d,%d,%lf%c", &k, &m, &g, &tail) != 3) {
+    /* strtol, not sscanf's %d: an out-of-range %d is undefined (glibc wraps
+     * it, so 4294967296,20,0.1 read as K = 0; found by tests/fuzz/fuzz_args.c) */
+    long k = -1, m = -1;
+    double g = NAN;
+    char *end = NULL;
+    int ok = 0;
+    if (text) {
+        errno = 0;
+        k = strtol(text, &end, 10);
+        if (end != text && *end == ',' && !errno) {
+            const char *s = end + 1;
+            m = strtol(s, &end, 10);
+            if (end != s && *end == ',' && !errno) {
+                s = end + 1;
+                g = strtod(s, &end);
+                ok = end != s && *end == '\0' && !errno;
+            }
+        }
+    }
+    if (!ok) {
         fprintf(stderr, "irvi: %s: expected K,M,gamma (e.g. 20,20,0.1), got '%s'\n", flag,
                 text ? text : "");
         return -1;
     }
-    if (k < 0 || k > 100000 || m < 1 || m > 100000 || !(g > 0 && g <= 1)) {
+    if (k < 0 || k > 100000 || m < 1 || m > 100000 || !(g > 0 && g <= 1) || !((float)g > 0)) {
         fprintf(stderr, "irvi: %s: need 0 <= K <= 100000, 1 <= M <= 100000, 0 < gamma <= 1\n",
                 flag);
         return -1;
     }
-    *K = k;
-    *M = m;
+    *K = (int)k;
+    *M = (int)m;
     *gamma = (float)g;
     return 0;
 }

@@ -33,18 +33,23 @@ static void train_usage(FILE *f)
         "  --binarize MODE        stochastic (default) or threshold (grey-level sets)\n"
         "  --data-seed S          seed of the stochastic binarization (default 1234)\n"
         "model:\n"
-        "  --model sbn|darn       factorized or autoregressive top prior (default sbn)\n"
+        "  --model sbn|darn|vae   factorized or autoregressive top prior, or Gaussian\n"
+        "                         latents (VAE; default algo vae, hidden 500/500, gamma 0.003)\n"
         "  --layers 200[,200..]   stochastic layers, bottom first (default 200)\n"
-        "  --gen-hidden N         tanh units between h and x (DARN setups; 0 = none)\n"
-        "  --rec-hidden N         tanh units in the recognition network (0 = none)\n"
+        "  --gen-hidden N         tanh units between h and x (DARN setups; 0 = none;\n"
+        "                         vae: softplus decoder units)\n"
+        "  --rec-hidden N         tanh units in the recognition network (0 = none;\n"
+        "                         vae: softplus encoder units)\n"
         "  --squash               reference squashed means 0.9999 sig(a) + 5e-6\n"
         "training:\n"
-        "  --algo A               air (default), rws, air-reweight, air-inclusive\n"
+        "  --algo A               air (default), rws, air-reweight, air-inclusive;\n"
+        "                         vae models: vae (default), gdir\n"
         "  --epochs N             main epochs (default 500)\n"
         "  --batch B              minibatch size (default 100)\n"
         "  --N N                  posterior samples per update (default 20)\n"
         "  --K K --M M --gamma G  training AIR: steps, samples per step, inference rate\n"
-        "                         (default 20, 20, 0.1)\n"
+        "                         (default 20, 20, 0.1); vae models: GDIR steps, noise\n"
+        "                         draws per step, step size (default 20, 20, 0.003)\n"
         "  --eps E                clamp of the refined means (default 1e-6)\n"
         "  --analytic-rec         recognition target mu_K instead of the sample mean\n"
         "  --opt rmsprop|sgd      optimizer (default rmsprop)\n"
@@ -130,6 +135,10 @@ static int p_float(const char *flag, const char *v, double lo, double hi, int lo
     double x;
     if (p_double(flag, v, lo, hi, lo_open, &x))
         return -1;
+    if (lo_open && (float)x <= lo) { /* e.g. 1e-50 > 0 is 0 as a float */
+        fprintf(stderr, "irvi: %s: %g is out of range (too small for a float)\n", flag, x);
+        return -1;
+    }
     *out = (float)x;
     return 0;
 }
@@ -159,7 +168,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->ft_lr = 1e-5f;
     a->ft_decay = 1.005f;
     a->ckpt_every = 300;
-    int test_k = -1, test_m = -1;
+    int test_k = -1, test_m = -1, gh_set = 0, rh_set = 0, algo_set = 0;
     float test_g = -1;
     for (int i = 0; i < argc; i++) {
         const char *f = argv[i], *v = NULL;
@@ -192,19 +201,22 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (!strcmp(f, "--data-seed")) r = p_int(f, v, 0, 2147483647, &a->data_seed);
         else if (!strcmp(f, "--model")) {
             a->set |= SET_ARCH;
+            a->darn = a->gaussian = 0;
             if (!strcmp(v, "sbn")) a->darn = 0;
             else if (!strcmp(v, "darn")) a->darn = 1;
-            else r = bad_flag(f, "unknown model '%s' (sbn or darn)", v);
+            else if (!strcmp(v, "vae")) a->gaussian = 1;
+            else r = bad_flag(f, "unknown model '%s' (sbn, darn or vae)", v);
         } else if (!strcmp(f, "--layers")) {
             irvi_arch tmp;
             a->set |= SET_ARCH;
             a->layers = v;
             if (irvi_arch_parse_layers(v, &tmp))
                 r = bad_flag(f, "%s", irvi_last_error());
-        } else if (!strcmp(f, "--gen-hidden")) { a->set |= SET_ARCH; r = p_int(f, v, 0, 65536, &a->gen_hidden); }
-        else if (!strcmp(f, "--rec-hidden")) { a->set |= SET_ARCH; r = p_int(f, v, 0, 65536, &a->rec_hidden); }
+        } else if (!strcmp(f, "--gen-hidden")) { a->set |= SET_ARCH; gh_set = 1; r = p_int(f, v, 0, 65536, &a->gen_hidden); }
+        else if (!strcmp(f, "--rec-hidden")) { a->set |= SET_ARCH; rh_set = 1; r = p_int(f, v, 0, 65536, &a->rec_hidden); }
         else if (!strcmp(f, "--algo")) {
             a->set |= SET_OTHER_TRAIN;
+            algo_set = 1;
             if (irvi_algo_parse(v, &a->o.algo))
                 r = bad_flag(f, "%s", irvi_last_error());
         } else if (!strcmp(f, "--epochs")) r = p_int(f, v, 0, 100000000, &a->epochs);
@@ -236,6 +248,18 @@ static int parse_args(int argc, char **argv, train_args *a)
         }
         if (r)
             return -1;
+    }
+    if (a->gaussian) { /* VAE defaults (spec 8): 500 softplus units each side, GDIR step 0.003 */
+        if (!gh_set) a->gen_hidden = 500;
+        if (!rh_set) a->rec_hidden = 500;
+        if (!algo_set) a->o.algo = IRVI_ALGO_VAE;
+        if (!(a->set & SET_GAMMA)) a->o.air.gamma = IRVI_GDIR_GAMMA_DEFAULT;
+    }
+    int gauss_algo = a->o.algo == IRVI_ALGO_VAE || a->o.algo == IRVI_ALGO_GDIR;
+    if (!a->resume && gauss_algo != a->gaussian) {
+        fprintf(stderr, "irvi: --algo %s %s\n", irvi_algo_name(a->o.algo),
+                gauss_algo ? "needs --model vae" : "is for binary models (vae models: vae, gdir)");
+        return -1;
     }
     /* test-time refinement defaults to the training one */
     a->o.test_air = a->o.air;
@@ -373,7 +397,11 @@ static void hl_say(void *user, int is_error, const char *msg)
 
 static int run_headless(const train_args *a, const out_paths *p, irvi_trainer *t)
 {
-    headless_state hs = {isatty(2), 0, 0, 0};
+    /* a redrawn status line needs a terminal that knows ESC [ K; a dumb one
+     * gets the plain lines a pipe gets */
+    const char *term = getenv("TERM");
+    int tty = isatty(2) && term && *term && strcmp(term, "dumb") != 0;
+    headless_state hs = {tty, 0, 0, 0};
     run_hooks h = {&hs, hl_poll, hl_step, hl_epoch, hl_valid_progress, hl_say};
     run_result r = train_loop(a, p, t, &h);
     if (hs.tty)
@@ -418,6 +446,7 @@ static int new_trainer(const train_args *a, const irvi_dataset *ds, irvi_trainer
     arch.gen_hidden = a->gen_hidden;
     arch.rec_hidden = a->rec_hidden;
     arch.squash = a->squash;
+    arch.latent = a->gaussian ? IRVI_LATENT_GAUSSIAN : IRVI_LATENT_BERNOULLI;
     irvi_status st = irvi_arch_validate(&arch);
     if (st) {
         fprintf(stderr, "irvi: --layers/--gen-hidden: %s\n", irvi_last_error());
@@ -446,11 +475,12 @@ static void describe(const irvi_trainer *t, const irvi_dataset *ds, const train_
     irvi_split tr = irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), va = irvi_dataset_split(ds, IRVI_SPLIT_VALID);
     printf("irvi train: %s on %s (%d train, %d valid), %s, algo %s", arch, irvi_dataset_name(ds),
            tr.n, va.n, resumed ? "resumed" : "new", irvi_algo_name(o->algo));
-    if (o->algo != IRVI_ALGO_RWS)
+    if (o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_VAE)
         printf(" K=%d M=%d gamma=%g", o->air.K, o->air.M, (double)o->air.gamma);
-    printf(", N=%d, batch %d, %s lr %g, l2 %g, test AIR K=%d M=%d gamma=%g, valid N=%d",
+    printf(", N=%d, batch %d, %s lr %g, l2 %g, test %s K=%d M=%d gamma=%g, valid N=%d",
            o->N, o->batch, o->opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)o->lr,
-           (double)o->l2, o->test_air.K, o->test_air.M, (double)o->test_air.gamma, o->valid_N);
+           (double)o->l2, irvi_model_arch(irvi_trainer_best(t))->latent ? "GDIR" : "AIR",
+           o->test_air.K, o->test_air.M, (double)o->test_air.gamma, o->valid_N);
     if (o->valid_n)
         printf(" on %d examples", o->valid_n);
     printf(", %d threads, out %s\n", irvi_get_threads(), a->out);
@@ -514,9 +544,10 @@ int cmd_train(int argc, char **argv)
         fclose(f);
     }
     install_signals();
+    rc = -1;
     if (!a.headless && isatty(1) && isatty(0))
-        rc = session_train(&a, &p, t, ds, &got_signal);
-    else {
+        rc = session_train(&a, &p, t, ds, &got_signal); /* -1: no terminal UI (TERM=dumb, ...) */
+    if (rc == -1) { /* headless, or the terminal UI could not start: progress lines */
         describe(t, ds, &a, a.resume);
         rc = run_headless(&a, &p, t);
     }

@@ -346,7 +346,7 @@ static int run_ui(session *s)
     char err[256], note[96];
     tui *ui = tui_open(&s->link, err, sizeof err);
     if (!ui) {
-        fprintf(stderr, "irvi: no terminal UI (%s); use --headless for progress lines\n", err);
+        fprintf(stderr, "irvi: no terminal UI (%s); plain progress lines instead\n", err);
         return -1;
     }
     sdlview *v = sdlview_open("irvi — ground truth / unrefined / refined", note, sizeof note);

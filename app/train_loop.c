@@ -117,8 +117,10 @@ run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
         int reached = a->max_updates > 0 && upd >= a->max_updates;
         int partial = 0;
         if (!irvi_trainer_epoch_done(t) && reached) {
-            /* cut the epoch short only if it has started; else just stop */
-            partial = ep_steps > 0 || cur_epoch == epoch;
+            /* cut the epoch short only if it has started; else just stop. The
+             * trainer's own position says so: after --resume mid-epoch this
+             * process has taken no step yet, but the epoch has begun. */
+            partial = irvi_trainer_batch(t) > 0;
             if (!partial)
                 return train_save_checkpoint(t, p, h) ? RUN_FAILED : RUN_DONE;
             stop_max = 1;

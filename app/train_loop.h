@@ -24,6 +24,7 @@ typedef struct {
     long max_updates;
     double ckpt_every;
     unsigned set;
+    int gaussian;           /* --model vae: Gaussian latents */
 } train_args;
 
 typedef struct {

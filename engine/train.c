@@ -26,6 +26,7 @@
  */
 #include "kernels.h"
 #include "train_impl.h"
+#include "vae.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,21 +45,24 @@ static double now_seconds(void)
 
 /* ---- names and options -------------------------------------------------- */
 
-static const char *const algo_names[] = {"air", "rws", "air-reweight", "air-inclusive"};
+static const char *const algo_names[] = {"air", "rws", "air-reweight", "air-inclusive", "vae",
+                                         "gdir"};
+#define N_ALGOS 6
 
 const char *irvi_algo_name(irvi_algo a)
 {
-    return (int)a >= 0 && (int)a < 4 ? algo_names[a] : "unknown";
+    return (int)a >= 0 && (int)a < N_ALGOS ? algo_names[a] : "unknown";
 }
 
 irvi_status irvi_algo_parse(const char *s, irvi_algo *out)
 {
-    for (int i = 0; s && i < 4; i++)
+    for (int i = 0; s && i < N_ALGOS; i++)
         if (!strcmp(s, algo_names[i])) {
             *out = (irvi_algo)i;
             return IRVI_OK;
         }
-    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive)",
+    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive; "
+                                  "Gaussian models: vae, gdir)",
                      s ? s : "");
 }
 
@@ -90,7 +94,7 @@ static irvi_status with_prefix(irvi_status st, const char *prefix)
 
 irvi_status irvi_train_opts_validate(const irvi_train_opts *o)
 {
-    if ((int)o->algo < 0 || (int)o->algo > 3)
+    if ((int)o->algo < 0 || (int)o->algo >= N_ALGOS)
         return irvi_fail(IRVI_EINVAL, "unknown training algorithm %d", (int)o->algo);
     if (o->batch < 1 || o->batch > 100000)
         return irvi_fail(IRVI_EINVAL, "batch size %d (must be 1..100000)", o->batch);
@@ -261,6 +265,11 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
                          model->arch.D, irvi_dataset_name(ds), tr.D);
     if (!irvi_model_finite(model))
         return irvi_fail(IRVI_ENUMERIC, "the model's parameters are not all finite");
+    int gauss_algo = o->algo == IRVI_ALGO_VAE || o->algo == IRVI_ALGO_GDIR;
+    if (gauss_algo != arch_gaussian(&model->arch))
+        return irvi_fail(IRVI_EINVAL, "algorithm %s trains %s models, but this one has %s latents",
+                         irvi_algo_name(o->algo), gauss_algo ? "Gaussian (VAE)" : "binary",
+                         gauss_algo ? "binary" : "Gaussian");
     irvi_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return irvi_fail(IRVI_ENOMEM, "trainer");
@@ -341,6 +350,8 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         return irvi_fail(IRVI_EINVAL,
                          "epoch %d is complete: call irvi_trainer_end_epoch before the next step",
                          t->epoch);
+    if (arch_gaussian(&t->m->arch))
+        return vae_trainer_step(t, out);
     double t0 = now_seconds();
     irvi_model *m = t->m;
     const irvi_train_opts *o = &t->o;
@@ -512,6 +523,7 @@ irvi_model *irvi_trainer_model(irvi_trainer *t) { return t->m; }
 const irvi_model *irvi_trainer_best(const irvi_trainer *t) { return t->best; }
 const irvi_train_opts *irvi_trainer_opts(const irvi_trainer *t) { return &t->o; }
 int irvi_trainer_epoch(const irvi_trainer *t) { return t->epoch; }
+int irvi_trainer_batch(const irvi_trainer *t) { return t->batch; }
 long irvi_trainer_updates(const irvi_trainer *t) { return t->updates; }
 
 irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_air_opts *air)

@@ -22,7 +22,12 @@ typedef enum {
     IRVI_ALGO_AIR = 0,          /* IRVI with AIR: p from N samples of q_K, q toward q_K */
     IRVI_ALGO_RWS = 1,          /* reweighted wake-sleep (wake phases, as in the IRVI code) */
     IRVI_ALGO_AIR_REWEIGHT = 2, /* AIR, p gradient importance-weighted (supplement) */
-    IRVI_ALGO_AIR_INCLUSIVE = 3 /* reweighted AIR + inclusive-KL recognition loss */
+    IRVI_ALGO_AIR_INCLUSIVE = 3, /* reweighted AIR + inclusive-KL recognition loss */
+    /* Gaussian (VAE) models only (spec 8); both minimize batch-mean losses: */
+    IRVI_ALGO_VAE = 4,          /* reparameterized ELBO, N samples of q_0, through the encoder */
+    IRVI_ALGO_GDIR = 5          /* GDIR (air.K steps of size air.gamma, air.M draws) without
+                                   backprop through it; decoder from N samples of q_K, encoder
+                                   toward q_K by KL(q_K || q_0) */
 } irvi_algo;
 const char *irvi_algo_name(irvi_algo a);
 irvi_status irvi_algo_parse(const char *s, irvi_algo *out);
@@ -93,6 +98,8 @@ irvi_model *irvi_trainer_model(irvi_trainer *t);          /* current parameters 
 const irvi_model *irvi_trainer_best(const irvi_trainer *t); /* best-validation parameters */
 const irvi_train_opts *irvi_trainer_opts(const irvi_trainer *t);
 int irvi_trainer_epoch(const irvi_trainer *t);
+/* Batches done in the epoch in progress (0: it has not started; kept in checkpoints). */
+int irvi_trainer_batch(const irvi_trainer *t);
 long irvi_trainer_updates(const irvi_trainer *t);
 /* Change the training-time refinement live (the app's K/M/gamma keys). */
 irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_air_opts *air);

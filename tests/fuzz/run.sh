@@ -1,0 +1,174 @@
+#!/bin/bash
+# tests/fuzz/run.sh — build the libFuzzer harnesses with clang outside meson
+# (into build-fuzz/ at the top of the tree) and run each for SECONDS.
+#
+#   bash tests/fuzz/run.sh SECONDS [HARNESS...]    (default: all five)
+#   bash tests/fuzz/run.sh --regen-corpus          rewrite tests/fuzz/corpus/
+#
+# Harnesses (tests/fuzz/fuzz_<name>.c; seeds in tests/fuzz/corpus/<name>/):
+#   idx   irvi_idx_parse / irvi_idx_load           engine/data_idx.c
+#   amat  irvi_amat_load                           engine/data_amat.c
+#   mat   irvi_mat_load_caltech (matio)            engine/data_mat.c
+#   ckpt  irvi_model_load / irvi_trainer_resume    engine/ckfile.c, checkpoint.c
+#   args  args_* flag parsers, --layers, --algo    app/args.c, engine/model.c
+#
+# First every file in tests/fuzz/regressions/<name>/ is replayed (earlier
+# crashes, fixed), then each harness runs with -max_total_time=SECONDS
+# -timeout=5 -rss_limit_mb=2048 on a working corpus build-fuzz/corpus/<name>
+# (seeded from the committed one, kept between runs). Prints the number of
+# executions per harness. A crash, leak, timeout or OOM stops that harness;
+# its input is kept as build-fuzz/crashes/<name>-crash-<sha1> (or leak-,
+# timeout-, oom-) and the script exits 1. Exit 77 (meson: skipped) when clang
+# cannot build a libFuzzer binary.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$(pwd)
+OUT=$ROOT/build-fuzz
+CC=${FUZZ_CC:-clang}
+ALL=(idx amat mat ckpt args)
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 SECONDS [HARNESS...] | --regen-corpus" >&2
+    exit 2
+fi
+
+command -v "$CC" > /dev/null || { echo "SKIP: no $CC"; exit 77; }
+mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/crashes" || exit 1
+
+# libFuzzer present?
+printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
+    > "$OUT/probe.c"
+if ! "$CC" -fsanitize=fuzzer,address,undefined "$OUT/probe.c" -o "$OUT/probe" > "$OUT/probe.log" 2>&1; then
+    echo "SKIP: $CC cannot build a libFuzzer binary:"
+    tail -n 5 "$OUT/probe.log"
+    exit 77
+fi
+
+PKGS="matio zlib"
+pkg-config --exists openblas && PKGS="$PKGS openblas" || PKGS="$PKGS cblas"
+PKG_CFLAGS=$(pkg-config --cflags $PKGS) || { echo "FAIL: pkg-config $PKGS"; exit 1; }
+PKG_LIBS=$(pkg-config --libs $PKGS)
+CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
+        -fsanitize=address,undefined -fno-sanitize-recover=all
+        -I"$ROOT/include" -I"$ROOT/engine" -I"$ROOT/app" -I"$ROOT/tests/fuzz"
+        -I/usr/include/stb $PKG_CFLAGS)
+LIBS=($PKG_LIBS -lm -lpthread)
+
+# ---- the engine as an archive, instrumented (objects rebuilt when stale) ----
+headers_time=$(stat -c %Y "$ROOT"/include/irvi/*.h "$ROOT"/engine/*.h | sort -n | tail -n 1)
+build_obj() { # source -> object, compiled for fuzzing
+    local src=$1 obj=$OUT/obj/$(basename "${1%.c}").o extra=()
+    if [ -f "$obj" ] && [ "$(stat -c %Y "$obj")" -ge "$(stat -c %Y "$src")" ] &&
+        [ "$(stat -c %Y "$obj")" -ge "$headers_time" ]; then
+        return 0
+    fi
+    # stb_image_write inside png.c is not warning-clean
+    [ "$(basename "$src")" = png.c ] && extra=(-w)
+    "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer-no-link "${extra[@]}" -c "$src" -o "$obj"
+}
+t0=$(date +%s)
+# the engine's sources as meson builds them: engine_src in engine/meson.build,
+# plus png.c (its own small library there)
+mapfile -t srcs < <(sed -n '/^engine_src = files(/,/)/p' "$ROOT/engine/meson.build" |
+    grep -oE "'[A-Za-z0-9_]+\.c'" | tr -d "'" | sed "s|^|$ROOT/engine/|")
+srcs+=("$ROOT/engine/png.c")
+[ ${#srcs[@]} -gt 5 ] || { echo "FAIL: cannot read engine_src from engine/meson.build"; exit 1; }
+objs=()
+for src in "${srcs[@]}"; do
+    objs+=("$OUT/obj/$(basename "${src%.c}").o")
+done
+# two compilers at a time
+if ! printf '%s\n' "${srcs[@]}" | (
+        fail=0
+        while read -r src; do
+            build_obj "$src" &
+            while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || fail=1; done
+        done
+        while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || fail=1; done
+        exit $fail); then
+    echo "FAIL: compiling the engine for fuzzing"
+    exit 1
+fi
+rm -f "$OUT/libirvi-fuzz.a"
+ar rcs "$OUT/libirvi-fuzz.a" "${objs[@]}" || exit 1
+
+# ---- the seed corpus generator --------------------------------------------
+if [ "$1" = "--regen-corpus" ]; then
+    "$CC" "${CFLAGS[@]}" "$ROOT/tests/fuzz/gen_corpus.c" "$OUT/libirvi-fuzz.a" "${LIBS[@]}" \
+        -o "$OUT/gen_corpus" || exit 1
+    rm -rf "$ROOT/tests/fuzz/corpus"
+    mkdir -p "$ROOT/tests/fuzz/corpus"
+    "$OUT/gen_corpus" "$ROOT/tests/fuzz/corpus" || exit 1
+    du -sh "$ROOT/tests/fuzz/corpus"
+    find "$ROOT/tests/fuzz/corpus" -type f | sort
+    exit 0
+fi
+
+SECS=$1
+shift
+case $SECS in '' | *[!0-9]*) echo "usage: $0 SECONDS [HARNESS...]" >&2; exit 2 ;; esac
+HARNESSES=("$@")
+[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
+
+# ---- harnesses -------------------------------------------------------------
+for h in "${HARNESSES[@]}"; do
+    extra=()
+    [ "$h" = args ] && extra=("$ROOT/app/args.c")
+    if ! "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$ROOT/tests/fuzz/fuzz_$h.c" "${extra[@]}" \
+            "$OUT/libirvi-fuzz.a" "${LIBS[@]}" -o "$OUT/fuzz_$h"; then
+        echo "FAIL: building fuzz_$h"
+        exit 1
+    fi
+done
+echo "built ${#HARNESSES[@]} harnesses in $(($(date +%s) - t0))s"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export OPENBLAS_NUM_THREADS=1
+status=0
+summary=()
+
+# ---- regressions: earlier crashes must stay fixed --------------------------
+for h in "${HARNESSES[@]}"; do
+    reg=$ROOT/tests/fuzz/regressions/$h
+    [ -d "$reg" ] || continue
+    files=("$reg"/*)
+    [ -e "${files[0]}" ] || continue
+    if "$OUT/fuzz_$h" -runs=1 "${files[@]}" > "$OUT/regress-$h.log" 2>&1; then
+        echo "regressions $h: ${#files[@]} inputs ok"
+    else
+        echo "FAIL: regressions $h (log $OUT/regress-$h.log):"
+        tail -n 30 "$OUT/regress-$h.log"
+        status=1
+    fi
+done
+
+# ---- fuzzing ---------------------------------------------------------------
+for h in "${HARNESSES[@]}"; do
+    work=$OUT/corpus/$h
+    mkdir -p "$work"
+    log=$OUT/fuzz-$h.log
+    t=$(date +%s)
+    "$OUT/fuzz_$h" -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$OUT/crashes/$h-" "$work" "$ROOT/tests/fuzz/corpus/$h" > "$log" 2>&1
+    rc=$?
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
+    [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+    crash=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n 1 | sed 's/Test unit written to //')
+    line=$(printf '%-5s %10s execs in %4ss  %-20s corpus %s' "$h" "${execs:-?}" "$(($(date +%s) - t))" \
+        "${cov:-}" "$(ls "$work" | wc -l)")
+    if [ $rc -ne 0 ]; then
+        status=1
+        line="$line  CRASH (exit $rc): ${crash:-see $log}"
+        echo "---- fuzz_$h failed; end of $log ----"
+        grep -E 'ERROR|SUMMARY|invariant|#[0-9]+ 0x' "$log" | head -n 25
+    fi
+    summary+=("$line")
+    echo "$line"
+done
+
+echo "== fuzz summary (${SECS}s per harness)"
+printf '%s\n' "${summary[@]}"
+[ $status -eq 0 ] && echo "no crashes" || echo "CRASHES FOUND (inputs kept in $OUT/crashes/)"
+exit $status
