@@ -237,6 +237,29 @@ static void header(const eval_args *a, const irvi_model *m, irvi_split sp)
            "IS log-lik", "ESS/N");
 }
 
+/* The results as one JSON object (exact: the mean exact log-likelihood, or NaN). */
+static int write_json(const eval_args *a, int n, double exact, const sums *u, const sums *r)
+{
+    FILE *f = fopen(a->json, "w");
+    if (!f) {
+        perror(a->json);
+        return 1;
+    }
+    fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"examples\": %d, \"K\": %d, \"M\": %d, "
+               "\"gamma\": %g, ",
+            a->model, irvi_split_name(a->split), n, a->do_refine ? a->air.K : 0, a->air.M,
+            (double)a->air.gamma);
+    if (isfinite(exact))
+        fprintf(f, "\"exact\": %.6f, ", exact);
+    json_sums(f, "unrefined", u, a->N);
+    if (a->do_refine) {
+        fprintf(f, ", ");
+        json_sums(f, "refined", r, a->N);
+    }
+    fprintf(f, "}\n");
+    return fclose(f) ? 1 : 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     eval_args a;
@@ -255,25 +278,8 @@ int cmd_eval(int argc, char **argv)
         print_row(stdout, "unrefined q0", &u, a.N);
         if (a.do_refine)
             print_row(stdout, "refined qK", &r, a.N);
-        if (a.json) {
-            FILE *f = fopen(a.json, "w");
-            if (!f) {
-                perror(a.json);
-                rc = 1;
-            } else {
-                fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"examples\": %d, \"K\": %d, "
-                           "\"M\": %d, \"gamma\": %g, ",
-                        a.model, irvi_split_name(a.split), sp.n, a.do_refine ? a.air.K : 0,
-                        a.air.M, a.air.gamma);
-                json_sums(f, "unrefined", &u, a.N);
-                if (a.do_refine) {
-                    fprintf(f, ", ");
-                    json_sums(f, "refined", &r, a.N);
-                }
-                fprintf(f, "}\n");
-                fclose(f);
-            }
-        }
+        if (a.json)
+            rc = write_json(&a, sp.n, NAN, &u, &r);
     }
     irvi_model_free(m);
     irvi_dataset_free(ds);
@@ -328,23 +334,8 @@ int cmd_exact(int argc, char **argv)
         if (a.do_refine)
             printf(", refined %+.4f", r.ll / r.n - s / sp.n);
         printf(" nats\n");
-        if (a.json) {
-            FILE *f = fopen(a.json, "w");
-            if (!f) {
-                perror(a.json);
-                rc = 1;
-            } else {
-                fprintf(f, "{\"model\": \"%s\", \"split\": \"%s\", \"examples\": %d, \"exact\": %.6f, ",
-                        a.model, irvi_split_name(a.split), sp.n, s / sp.n);
-                json_sums(f, "unrefined", &u, a.N);
-                if (a.do_refine) {
-                    fprintf(f, ", ");
-                    json_sums(f, "refined", &r, a.N);
-                }
-                fprintf(f, "}\n");
-                fclose(f);
-            }
-        }
+        if (a.json)
+            rc = write_json(&a, sp.n, s / sp.n, &u, &r);
     }
     free(ll);
     irvi_model_free(m);

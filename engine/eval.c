@@ -49,29 +49,15 @@ irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
         model_log_joint(m, w, q->x, n, S, w->lp);
         model_log_q(m, w, n, S, (const float *const *)q->mu, w->lq);
         for (int b = 0; b < n; b++) {
-            double cmax = -INFINITY;
             for (int k = 0; k < S; k++) {
                 size_t i = (size_t)k * n + b;
                 double lw = w->lp[i] - w->lq[i];
                 w->lw[i] = lw;
                 slp[b] += w->lp[i];
                 slw[b] += lw;
-                if (lw > cmax)
-                    cmax = lw;
             }
-            if (!isfinite(cmax))
+            if (!isfinite(k_lse_fold(&mx[b], &s[b], &s2[b], w->lw + b, S, (size_t)n)))
                 return irvi_fail(IRVI_ENUMERIC, "non-finite log weight for example %d", b);
-            if (cmax > mx[b]) { /* rescale the running sums to the new max */
-                double f = exp(mx[b] - cmax);
-                s[b] *= f;
-                s2[b] *= f * f;
-                mx[b] = cmax;
-            }
-            for (int k = 0; k < S; k++) {
-                double e = exp(w->lw[(size_t)k * n + b] - mx[b]);
-                s[b] += e;
-                s2[b] += e * e;
-            }
         }
         done += S;
         if (progress && progress(user, done, N))

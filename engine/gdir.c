@@ -220,7 +220,6 @@ irvi_status gdir_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
         vae_decode(m, w, S * n);
         vae_log_px(m, w, q->x, n, S, w->lp);
         for (int b = 0; b < n; b++) {
-            double cmax = -INFINITY;
             const float *rb = q->rho + (size_t)b * Z;
             for (int k = 0; k < S; k++) {
                 size_t i = (size_t)k * n + b;
@@ -229,22 +228,9 @@ irvi_status gdir_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
                 w->lw[i] = lw;
                 spx[b] += w->lp[i];
                 slw[b] += lw;
-                if (lw > cmax)
-                    cmax = lw;
             }
-            if (!isfinite(cmax))
+            if (!isfinite(k_lse_fold(&mx[b], &s[b], &s2[b], w->lw + b, S, (size_t)n)))
                 return irvi_fail(IRVI_ENUMERIC, "non-finite log weight for example %d", b);
-            if (cmax > mx[b]) {
-                double f = exp(mx[b] - cmax);
-                s[b] *= f;
-                s2[b] *= f * f;
-                mx[b] = cmax;
-            }
-            for (int k = 0; k < S; k++) {
-                double e = exp(w->lw[(size_t)k * n + b] - mx[b]);
-                s[b] += e;
-                s2[b] += e * e;
-            }
         }
         done += S;
         if (progress && progress(user, done, N))

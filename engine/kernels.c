@@ -138,6 +138,27 @@ double k_logsumexp(const double *v, size_t n)
     return m + log(s);
 }
 
+double k_lse_fold(double *m, double *s, double *s2, const double *v, int n, size_t stride)
+{
+    double cmax = -INFINITY;
+    for (int k = 0; k < n; k++)
+        cmax = v[k * stride] > cmax ? v[k * stride] : cmax;
+    if (!isfinite(cmax))
+        return cmax;
+    if (cmax > *m) { /* rescale the running sums to the new max */
+        double f = exp(*m - cmax);
+        *s *= f;
+        *s2 *= f * f;
+        *m = cmax;
+    }
+    for (int k = 0; k < n; k++) {
+        double e = exp(v[k * stride] - *m);
+        *s += e;
+        *s2 += e * e;
+    }
+    return cmax;
+}
+
 void k_logsumexp_cols(const double *v, int rows, int cols, double *out)
 {
     for (int j = 0; j < cols; j++) {

@@ -32,6 +32,11 @@ void k_exp_nonpos(const float *x, float *out, size_t n);
 /* sum of n floats in a fixed order (vectorized), returned in double. */
 double k_sum(const float *x, size_t n);
 
+/* Fold n values v[0], v[stride], ... into a running log-sum-exp held as
+ * (m, s = sum e^(v - m), s2 = sum e^(2 (v - m))), rescaling when the max
+ * grows. Returns the max of the new values (non-finite: caller reports). */
+double k_lse_fold(double *m, double *s, double *s2, const double *v, int n, size_t stride);
+
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
 /* For each of the `cols` columns of v (rows, cols), row-major: log-sum-exp
