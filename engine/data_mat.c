@@ -167,8 +167,9 @@ void irvi_mat_splits_free(irvi_mat_split s[3])
  * tests/fuzz/fuzz_mat.c). So the file is walked here first. Level 5 (MATLAB
  * v5/v6/v7): every data element must fit inside its parent (the file, the
  * inflated bytes of a compressed element, an array), arrays nest at most
- * MAT_MAX_DEPTH deep, and a numeric or char array's data must hold as many
- * values as its dimensions say. Level 4: each variable's name and data must
+ * MAT_MAX_DEPTH deep, a numeric or char array's data must hold as many
+ * values as its dimensions say, and a cell array's cells (a struct's fields
+ * times elements) need a tag each. Level 4: each variable's name and data must
  * fit in the file. HDF5-based v7.3 files are left to matio. */
 
 #define MAT_MAX_DEPTH 16
@@ -254,6 +255,7 @@ static int m5_matrix(mcheck *k, const uint8_t *p, size_t n, size_t base, int dep
         snprintf(k->why, sizeof k->why, "array at byte %zu has no array flags", base);
         return -1;
     }
+    const uint8_t *d0 = d; /* the array flags: class and flags, nzmax */
     uint32_t flags = m32(d, k->be), cls = flags & 0xFF;
     int cplx = (flags & 0x800) != 0;
     pos += next;
@@ -295,6 +297,35 @@ static int m5_matrix(mcheck *k, const uint8_t *p, size_t n, size_t base, int dep
             }
             pos += next;
         }
+    }
+    /* containers: matio allocates one pointer per cell, or per field and
+     * element, before reading them; each needs at least an 8-byte tag here */
+    uint64_t slots = 0;
+    if (cls == 1) /* cell */
+        slots = count;
+    if (cls == 2 || cls == 3) { /* struct, object: [class name], field name length, names */
+        uint64_t L = 0, names = 0;
+        for (int e = cls == 3 ? 0 : 1; e < 3 && n - pos >= 8; e++) {
+            if (m5_element(k, p + pos, n - pos, base + pos, &type, &d, &len, &next))
+                return -1;
+            if (e == 1 && len >= 4)
+                L = m32(d, k->be);
+            if (e == 2)
+                names = len;
+            pos += next;
+        }
+        uint64_t fields = L ? names / L : 0;
+        slots = fields && count > UINT64_MAX / 8 / fields ? UINT64_MAX / 8 : fields * count;
+    }
+    if (cls == 5 && m32(d0 + 4, k->be) > n) { /* sparse: nzmax */
+        snprintf(k->why, sizeof k->why, "sparse array at byte %zu claims %u non-zeros", base,
+                 (unsigned)m32(d0 + 4, k->be));
+        return -1;
+    }
+    if (slots > (n - pos) / 8) {
+        snprintf(k->why, sizeof k->why, "array at byte %zu claims %llu elements in %zu bytes",
+                 base, (unsigned long long)slots, n - pos);
+        return -1;
     }
     return m5_walk(k, p + pos, n - pos, base + pos, depth);
 }

@@ -133,8 +133,36 @@ static void gen_mat_file(const char *rel, enum mat_ft ver, int compress, int as_
     Mat_Close(m);
 }
 
+/* The caltech variables plus a cell array and a struct (the reader walks
+ * every variable before matio sees the file). */
+static void gen_mat_containers(const char *rel, int compress)
+{
+    gen_mat_file(rel, MAT_FT_MAT5, compress, 0);
+    mat_t *m = Mat_Open(P(rel), MAT_ACC_RDWR);
+    if (!m)
+        return;
+    size_t d12[2] = {1, 2}, d11[2] = {1, 1};
+    double one = 1, two[2] = {2, 3};
+    matvar_t *cells[2] = {
+        Mat_VarCreate(NULL, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d11, &one, 0),
+        Mat_VarCreate(NULL, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d12, two, 0),
+    };
+    matvar_t *c = Mat_VarCreate("notes", MAT_C_CELL, MAT_T_CELL, 2, d12, cells, 0);
+    Mat_VarWrite(m, c, compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE);
+    Mat_VarFree(c);
+    const char *fields[2] = {"a", "bb"};
+    matvar_t *st = Mat_VarCreateStruct("meta", 2, d11, fields, 2);
+    Mat_VarSetStructFieldByName(st, "a", 0, Mat_VarCreate(NULL, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d11, &one, 0));
+    Mat_VarSetStructFieldByName(st, "bb", 0, Mat_VarCreate(NULL, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d12, two, 0));
+    Mat_VarWrite(m, st, compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE);
+    Mat_VarFree(st);
+    Mat_Close(m);
+}
+
 static void gen_mat(void)
 {
+    gen_mat_containers("mat/v5-cell-struct.mat", 0);
+    gen_mat_containers("mat/v5z-cell-struct.mat", 1);
     gen_mat_file("mat/v5.mat", MAT_FT_MAT5, 0, 0);
     gen_mat_file("mat/v5z.mat", MAT_FT_MAT5, 1, 0);
     gen_mat_file("mat/v5-uint8.mat", MAT_FT_MAT5, 0, 1);
