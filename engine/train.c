@@ -355,23 +355,12 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
     double t0 = now_seconds();
     irvi_model *m = t->m;
     const irvi_train_opts *o = &t->o;
-    int D = m->arch.D, N = o->N, start = t->batch * o->batch;
-    int n = t->ntrain - start < o->batch ? t->ntrain - start : o->batch;
-    long upd = t->updates + 1;
+    int n, N = o->N;
     char where[96];
-    snprintf(where, sizeof where, "update %ld (epoch %d, batch %d of %d)", upd, t->epoch + 1,
-             t->batch + 1, t->batches);
-
-    if (!k_all_finite(m->p, m->np))
-        return irvi_fail(IRVI_ENUMERIC, "%s: the parameters are not all finite before the step",
-                         where);
-    irvi_split tr = irvi_dataset_split(t->ds, IRVI_SPLIT_TRAIN);
-    for (int b = 0; b < n; b++)
-        memcpy(t->xb + (size_t)b * D, tr.x + (size_t)t->perm[start + b] * D, (size_t)D);
-    irvi_posterior *q = t->q;
-    irvi_status st = irvi_posterior_set_data(q, m, t->xb, n);
+    irvi_status st = trainer_begin_step(t, where, sizeof where, &n);
     if (st)
-        return with_prefix(st, where);
+        return st;
+    irvi_posterior *q = t->q;
 
     /* proposal: mu_K by AIR from mu0 (no gradient through it), or mu0 for RWS */
     double lb0 = NAN;
@@ -410,6 +399,32 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
                                        (const float *const *)q->mu, t->wn, t->wt, t->tgt);
     memset(t->grad, 0, sizeof(float) * m->np);
     train_loss_grad(m, w, q->x, n, N, t->wt, (const float *const *)t->tgt, o->l2, t->grad);
+    if ((st = trainer_apply(t, where)))
+        return st;
+    trainer_end_step(t, n, lb, lb0, ess, t0, out);
+    return IRVI_OK;
+}
+
+irvi_status trainer_begin_step(irvi_trainer *t, char *where, size_t cap, int *n)
+{
+    irvi_model *m = t->m;
+    int D = m->arch.D, B = t->o.batch, start = t->batch * B;
+    *n = t->ntrain - start < B ? t->ntrain - start : B;
+    snprintf(where, cap, "update %ld (epoch %d, batch %d of %d)", t->updates + 1, t->epoch + 1,
+             t->batch + 1, t->batches);
+    if (!k_all_finite(m->p, m->np))
+        return irvi_fail(IRVI_ENUMERIC, "%s: the parameters are not all finite before the step",
+                         where);
+    irvi_split tr = irvi_dataset_split(t->ds, IRVI_SPLIT_TRAIN);
+    for (int b = 0; b < *n; b++)
+        memcpy(t->xb + (size_t)b * D, tr.x + (size_t)t->perm[start + b] * D, (size_t)D);
+    irvi_status st = irvi_posterior_set_data(t->q, m, t->xb, *n);
+    return st ? with_prefix(st, where) : IRVI_OK;
+}
+
+irvi_status trainer_apply(irvi_trainer *t, const char *where)
+{
+    irvi_model *m = t->m;
     if (!k_all_finite(t->grad, m->np))
         return irvi_fail(IRVI_ENUMERIC, "%s: non-finite gradient (parameters left unchanged)",
                          where);
@@ -417,9 +432,14 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         return irvi_fail(IRVI_ENUMERIC,
                          "%s: the %s step gives non-finite parameters (parameters left unchanged)",
                          where, opt_name(t->opt.kind));
+    return IRVI_OK;
+}
 
+void trainer_end_step(irvi_trainer *t, int n, double lb, double lb0, double ess, double t0,
+                      irvi_step_metrics *out)
+{
     t->batch++;
-    t->updates = upd;
+    t->updates++;
     t->ep_lb_sum += lb * n;
     t->ep_examples += n;
     double secs = now_seconds() - t0;
@@ -434,7 +454,11 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         out->ess = ess;
         out->seconds = secs;
     }
-    return IRVI_OK;
+}
+
+double trainer_now(void)
+{
+    return now_seconds();
 }
 
 int irvi_trainer_epoch_done(const irvi_trainer *t)

@@ -80,6 +80,18 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
 /* Batches per epoch for n examples in batches of B (the last may be short). */
 int trainer_batches(int n, int B);
 
+/* The parts every training step shares (binary and Gaussian models):
+ * trainer_begin_step names the step in `where`, refuses non-finite
+ * parameters, gathers the next minibatch (*n examples) into t->q (mu0 set);
+ * trainer_apply checks t->grad and takes the optimizer step, leaving the
+ * parameters unchanged on failure; trainer_end_step advances the position,
+ * the epoch sums and fills out (may be NULL). */
+irvi_status trainer_begin_step(irvi_trainer *t, char *where, size_t cap, int *n);
+irvi_status trainer_apply(irvi_trainer *t, const char *where);
+void trainer_end_step(irvi_trainer *t, int n, double lb, double lb0, double ess, double t0,
+                      irvi_step_metrics *out);
+double trainer_now(void);
+
 /* The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
  * and model_recognize. */
 double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,

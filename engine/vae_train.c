@@ -27,13 +27,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static irvi_status with_prefix(irvi_status st, const char *prefix)
 {
     char detail[768];
@@ -139,25 +132,15 @@ void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
 
 irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
 {
-    double t0 = now_seconds();
+    double t0 = trainer_now();
     irvi_model *m = t->m;
     const irvi_train_opts *o = &t->o;
-    int D = m->arch.D, Z = m->arch.H[0], N = o->N, start = t->batch * o->batch;
-    int n = t->ntrain - start < o->batch ? t->ntrain - start : o->batch;
-    long upd = t->updates + 1;
+    int n, Z = m->arch.H[0], N = o->N;
     char where[96];
-    snprintf(where, sizeof where, "update %ld (epoch %d, batch %d of %d)", upd, t->epoch + 1,
-             t->batch + 1, t->batches);
-    if (!k_all_finite(m->p, m->np))
-        return irvi_fail(IRVI_ENUMERIC, "%s: the parameters are not all finite before the step",
-                         where);
-    irvi_split tr = irvi_dataset_split(t->ds, IRVI_SPLIT_TRAIN);
-    for (int b = 0; b < n; b++)
-        memcpy(t->xb + (size_t)b * D, tr.x + (size_t)t->perm[start + b] * D, (size_t)D);
-    irvi_posterior *q = t->q;
-    irvi_status st = irvi_posterior_set_data(q, m, t->xb, n);
+    irvi_status st = trainer_begin_step(t, where, sizeof where, &n);
     if (st)
-        return with_prefix(st, where);
+        return st;
+    irvi_posterior *q = t->q;
 
     /* proposal: q_K by GDIR from q0 (constants), or q0 itself for the VAE */
     double lb0 = NAN;
@@ -202,29 +185,8 @@ irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         }
         ess_sum += z * z / (N * z2);
     }
-    if (!k_all_finite(t->grad, m->np))
-        return irvi_fail(IRVI_ENUMERIC, "%s: non-finite gradient (parameters left unchanged)",
-                         where);
-    if (optim_step(&t->opt, m->p, t->grad, t->lr))
-        return irvi_fail(IRVI_ENUMERIC,
-                         "%s: the %s step gives non-finite parameters (parameters left unchanged)",
-                         where, t->opt.kind == IRVI_OPT_SGD ? "SGD" : "RMSprop");
-
-    t->batch++;
-    t->updates = upd;
-    t->ep_lb_sum += lb * n;
-    t->ep_examples += n;
-    double secs = now_seconds() - t0;
-    t->ep_seconds += secs;
-    if (out) {
-        out->update = t->updates;
-        out->epoch = t->epoch;
-        out->batch = t->batch;
-        out->batches = t->batches;
-        out->lb = lb;
-        out->lb0 = lb0;
-        out->ess = ess_sum / n;
-        out->seconds = secs;
-    }
+    if ((st = trainer_apply(t, where)))
+        return st;
+    trainer_end_step(t, n, lb, lb0, ess_sum / n, t0, out);
     return IRVI_OK;
 }
