@@ -155,6 +155,8 @@ irvi_status lab_tiles(lab *b, const irvi_model *m, app_tiles *t, double *mean_lb
         st = row(b, m, b->q, t->refined, t->lbK, res);
     if (st)
         return st;
+    for (int i = 0; i < b->n; i++)
+        t->essK[i] = res[i].ess;
     if (mean_lb || mean_ess) {
         double slb = 0, sess = 0;
         for (int i = 0; i < b->n; i++) {

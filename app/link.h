@@ -60,7 +60,12 @@ typedef enum {
     SERIES_VALID_ESS,   /* validation normalized ESS (refined) */
     SERIES_REFINE_LB,   /* refinement lab: mean lower bound of the chosen digits at step x */
     SERIES_REFINE_ESS,  /* refinement lab: mean normalized ESS at step x */
-    SERIES_COUNT
+    /* refinement lab, one curve per chosen digit: SERIES_DIGIT_LB + i is the
+     * lower bound of digit i (its position in the tiles), SERIES_DIGIT_ESS + i
+     * its normalized ESS */
+    SERIES_DIGIT_LB,
+    SERIES_DIGIT_ESS = SERIES_DIGIT_LB + LINK_MAX_DIGITS,
+    SERIES_COUNT = SERIES_DIGIT_ESS + LINK_MAX_DIGITS
 } series_id;
 
 typedef struct {
@@ -91,6 +96,8 @@ typedef struct {
     double last_lb, last_ess;
     double best_valid_lb;    /* -inf until the first validation */
     int refine_steps;        /* refinement lab: steps taken on the chosen digits */
+    int ndigits;             /* refinement lab: the chosen digits (test-set indices), */
+    int digits[LINK_MAX_DIGITS]; /* in the order of the SERIES_DIGIT_* curves */
     char checkpoint[256];
     char display_note[96];   /* e.g. "no display: SDL window off" (set by the UI side) */
     int finished;            /* engine thread has stopped */
@@ -109,6 +116,7 @@ typedef struct {
     float refined[LINK_MAX_DIGITS][784];   /* (1/N) sum p(x|h), h ~ q_K */
     double lb0[LINK_MAX_DIGITS];  /* per-digit lower bound under q0 */
     double lbK[LINK_MAX_DIGITS];  /* per-digit lower bound under the current q */
+    double essK[LINK_MAX_DIGITS]; /* per-digit normalized ESS under the current q */
     int steps;               /* refinement steps behind the refined row */
 } app_tiles;
 

@@ -315,17 +315,21 @@ static uint32_t ascii_glyph(unsigned bits)
 
 static void draw_legend(grid *g, const plot_spec *sp)
 {
-    int x = 0;
+    int x = 0, shown = 0;
     for (int i = 0; i < sp->nlines && x < g->w; i++) {
         const plot_line *l = &sp->line[i];
+        if (!l->name)
+            continue;
         char val[32] = "-";
         if (l->series && l->series->raw > 0)
             plot_format_value(l->series->last_y, val, sizeof val);
-        if (i > 0)
+        if (l->no_value)
+            val[0] = 0;
+        if (shown++ > 0)
             x += 2;
         put_cp(g, 0, x++, g->utf8 ? 0x2501 : '*', l->color);
         x++;
-        x = put_text(g, 0, x, g->w, l->name ? l->name : "", l->color);
+        x = put_text(g, 0, x, g->w, l->name, l->color);
         x++;
         x = put_text(g, 0, x, g->w, val, 0);
     }

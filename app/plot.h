@@ -53,10 +53,11 @@ void series_push(plot_series *s, double epoch, double update, double seconds, do
 /* The stored points, plus the partial bucket if any, are what gets drawn. */
 
 /* ---- rendering ------------------------------------------------------------ */
-#define PLOT_MAX_LINES 4
+#define PLOT_MAX_LINES 32 /* the lab: a curve per chosen digit, the mean */
 
-/* Cell colours: 0 = default, PLOT_COLOR_AXIS for axes/labels, 1..PLOT_MAX_LINES
- * = the colour index a plot_line asked for (the UI maps it to a curses pair). */
+/* Cell colours: 0 = default, PLOT_COLOR_AXIS for axes/labels, 1..14 = the
+ * colour index a plot_line asked for (the UI maps it to a curses pair). Where
+ * curves share a cell, the line drawn last (higher index) gives the colour. */
 #define PLOT_COLOR_AXIS 15
 
 typedef struct {
@@ -66,8 +67,9 @@ typedef struct {
 
 typedef struct {
     const plot_series *series;
-    const char *name;  /* legend label, e.g. "train" */
-    int color;         /* 1..PLOT_MAX_LINES (or any 1..14) */
+    const char *name;  /* legend label, e.g. "train"; NULL: not in the legend */
+    int color;         /* 1..14 */
+    int no_value;      /* legend without the last value (a name for a group of lines) */
 } plot_line;
 
 typedef struct {

@@ -100,9 +100,15 @@ static void refresh_tiles(session *s, int rerun)
         double x = s->st.refine_steps;
         s->st.last_lb = lb;
         s->st.last_ess = ess;
-        push(s, SERIES_REFINE_LB, x, x, lb);
+        push(s, SERIES_REFINE_LB, x, x, lb); /* first: the UI restarts the lab curves on it */
         push(s, SERIES_REFINE_ESS, x, x, ess);
+        for (int i = 0; i < s->tiles->n; i++) {
+            push(s, (series_id)(SERIES_DIGIT_LB + i), x, x, s->tiles->lbK[i]);
+            push(s, (series_id)(SERIES_DIGIT_ESS + i), x, x, s->tiles->essK[i]);
+        }
     }
+    s->st.ndigits = s->tiles->n;
+    memcpy(s->st.digits, s->tiles->index, sizeof(int) * (size_t)s->tiles->n);
     s->last_tiles = mono_seconds();
 }
 

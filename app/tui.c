@@ -280,6 +280,23 @@ static void on_resize(tui *t)
 
 static const char *const xaxis_names[PLOT_X_COUNT] = {"epochs", "updates", "seconds"};
 
+/* f: highlight the next chosen digit's curves in the lab (then none again) */
+static void cycle_focus(tui *t)
+{
+    int n = t->have_status ? t->st.ndigits : 0;
+    if (t->st.mode != MODE_REFINE || n < 1) {
+        tui_msg(t, 1, "f highlights one digit's curves in the refinement lab (irvi refine)");
+        return;
+    }
+    t->focus = t->focus >= n ? 0 : t->focus + 1;
+    t->dirty[PANEL_LB] = t->dirty[PANEL_ESS] = 1;
+    if (t->focus)
+        tui_msg(t, 0, "curves: digit %d (%d of %d) highlighted; f for the next",
+                t->st.digits[t->focus - 1], t->focus, n);
+    else
+        tui_msg(t, 0, "curves: every chosen digit and their mean");
+}
+
 void tui_handle_key(tui *t, int key)
 {
     if (!t || key == ERR)
@@ -360,6 +377,9 @@ void tui_handle_key(tui *t, int key)
         else
             tui_msg(t, 0, "x axis: %s", xaxis_names[t->xaxis]);
         break;
+    case 'f':
+        cycle_focus(t);
+        break;
     case 'e':
         export_png(t);
         break;
@@ -396,7 +416,7 @@ static int series_panel(int s)
     case SERIES_REFINE_ESS:
         return PANEL_ESS;
     default:
-        return PANEL_LB;
+        return s >= SERIES_DIGIT_ESS ? PANEL_ESS : PANEL_LB;
     }
 }
 
@@ -409,10 +429,18 @@ static void drain(tui *t)
             if ((int)p->series < 0 || p->series >= SERIES_COUNT)
                 continue;
             plot_series *s = &t->hist[p->series];
-            /* a refinement restarted (new digits, reset): start its curve afresh */
-            if ((p->series == SERIES_REFINE_LB || p->series == SERIES_REFINE_ESS) && s->raw > 0 &&
-                p->epoch < s->last_x[PLOT_X_EPOCH])
-                series_clear(s);
+            /* A refinement restarted (new digits, reset: the engine sends the
+             * mean bound first, at step 0 or below the last step): start all
+             * lab curves afresh, so digits no longer chosen disappear. */
+            if (p->series == SERIES_REFINE_LB && s->raw > 0 &&
+                (p->epoch <= 0 || p->epoch < s->last_x[PLOT_X_EPOCH])) {
+                series_clear(&t->hist[SERIES_REFINE_LB]);
+                series_clear(&t->hist[SERIES_REFINE_ESS]);
+                for (int d = 0; d < LINK_MAX_DIGITS; d++) {
+                    series_clear(&t->hist[SERIES_DIGIT_LB + d]);
+                    series_clear(&t->hist[SERIES_DIGIT_ESS + d]);
+                }
+            }
             series_push(s, p->epoch, p->update, p->seconds, p->y);
             t->dirty[series_panel(p->series)] = 1;
         }
@@ -465,6 +493,7 @@ static void setup_colors(tui *t)
         init_pair(TC_MSG, COLOR_YELLOW, bg);
         init_pair(TC_WARN, COLOR_RED, bg);
         init_pair(TC_AXIS, fg, bg);
+        init_pair(TC_DIGIT, COLOR_BLUE, bg);
         for (int i = 1; i < TC_COUNT; i++)
             t->attr[i] = (int)COLOR_PAIR(i);
         t->attr[TC_VALID] |= A_BOLD;
@@ -480,6 +509,7 @@ static void setup_colors(tui *t)
         t->attr[TC_MSG] = A_BOLD;
         t->attr[TC_WARN] = A_BOLD | A_UNDERLINE;
         t->attr[TC_AXIS] = A_NORMAL;
+        t->attr[TC_DIGIT] = A_DIM;
     }
 }
 

@@ -217,22 +217,34 @@ static void draw_plot(tui *t, int panel)
     plot_spec sp;
     memset(&sp, 0, sizeof sp);
     sp.utf8 = t->utf8;
+    char focus_name[48];
     if (refine) {
-        sp.nlines = 1;
-        sp.line[0] = (plot_line){&t->hist[lb ? SERIES_REFINE_LB : SERIES_REFINE_ESS], "chosen digits",
-                                 TC_REFINE};
+        /* every chosen digit dim, the highlighted one (f) and the mean on top */
+        int nd = t->st.ndigits < LINK_MAX_DIGITS ? t->st.ndigits : LINK_MAX_DIGITS;
+        int first = lb ? SERIES_DIGIT_LB : SERIES_DIGIT_ESS, focus = t->focus - 1;
+        for (int d = 0; d < nd; d++)
+            if (d != focus) {
+                const char *name = sp.nlines ? NULL : "each digit"; /* one legend entry */
+                sp.line[sp.nlines++] = (plot_line){&t->hist[first + d], name, TC_DIGIT, 1};
+            }
+        if (focus >= 0 && focus < nd) {
+            snprintf(focus_name, sizeof focus_name, "digit %d", t->st.digits[focus]);
+            sp.line[sp.nlines++] = (plot_line){&t->hist[first + focus], focus_name, TC_VALID, 0};
+        }
+        sp.line[sp.nlines++] = (plot_line){&t->hist[lb ? SERIES_REFINE_LB : SERIES_REFINE_ESS],
+                                           "mean", TC_REFINE, 0};
         sp.xaxis = PLOT_X_EPOCH;
         sp.xlabel = "refinement step";
         sp.empty_note = "r refines the chosen digits (d, c choose them)";
     } else if (lb) {
         sp.nlines = 3;
-        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_LB], "train", TC_TRAIN};
-        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_LB], "valid", TC_VALID};
-        sp.line[2] = (plot_line){&t->hist[SERIES_VALID_LB0], "valid q0", TC_VALID0};
+        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_LB], "train", TC_TRAIN, 0};
+        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_LB], "valid", TC_VALID, 0};
+        sp.line[2] = (plot_line){&t->hist[SERIES_VALID_LB0], "valid q0", TC_VALID0, 0};
     } else {
         sp.nlines = 2;
-        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_ESS], "train", TC_TRAIN};
-        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_ESS], "valid", TC_VALID};
+        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_ESS], "train", TC_TRAIN, 0};
+        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_ESS], "valid", TC_VALID, 0};
     }
     if (!refine) {
         static const char *const names[PLOT_X_COUNT] = {"epoch", "updates", "seconds"};
@@ -432,6 +444,7 @@ static void draw_help(tui *t, WINDOW *w)
         "0         reset the posterior of the chosen digits to q0",
         "s         toggle the simplified starting posterior",
         "x         x axis: epochs / updates / seconds",
+        "f         lab: highlight one chosen digit's curves (cycles)",
         "e         export a PNG of the digits and the curves",
         "w         save a checkpoint now",
         "q         quit (the engine saves a checkpoint first)",

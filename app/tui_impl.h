@@ -26,6 +26,7 @@ enum {
     TC_MSG = 6,   /* message line */
     TC_WARN = 7,  /* warnings */
     TC_AXIS = 8,  /* axes and labels */
+    TC_DIGIT = 9, /* refinement lab: the curves of the single digits (blue) */
     TC_COUNT
 };
 
@@ -56,6 +57,7 @@ struct tui {
     metric_point *ptbuf;
     plot_series hist[SERIES_COUNT];
     plot_xaxis xaxis;
+    int focus;               /* refinement lab: highlighted digit + 1 (0 = none) */
     plot_cell *cells;
     size_t ncells;
 

@@ -22,7 +22,7 @@ static plot_spec spec1(const plot_series *s, int utf8)
     plot_spec sp;
     memset(&sp, 0, sizeof sp);
     sp.nlines = 1;
-    sp.line[0] = (plot_line){s, "train", 1};
+    sp.line[0] = (plot_line){s, "train", 1, 0};
     sp.xaxis = PLOT_X_EPOCH;
     sp.xlabel = "epoch";
     sp.utf8 = utf8;
@@ -296,7 +296,7 @@ static void test_ascii(void)
     }
     plot_spec sp = spec1(&s, 0);
     sp.nlines = 2;
-    sp.line[1] = (plot_line){&v, "valid γ", 2};
+    sp.line[1] = (plot_line){&v, "valid γ", 2, 0};
     int w = 50, h = 14;
     int n = plot_render(&sp, cells, w, h);
     CHECK(n > 0);
@@ -322,6 +322,52 @@ static void test_ascii(void)
     CHECK(at(3, 0, 1) == '.' || at(3, 0, 1) == '|' || at(3, 0, 1) == ':');
     series_free(&s);
     series_free(&v);
+}
+
+/* The refinement lab draws a curve per digit under one legend entry: lines
+ * without a name stay out of the legend, no_value drops the last value, and
+ * the line drawn last owns a shared cell's colour. */
+static void test_group_legend(void)
+{
+    plot_series d[3];
+    for (int k = 0; k < 3; k++) {
+        series_init(&d[k], 64);
+        for (int i = 0; i < 20; i++)
+            series_push(&d[k], i, i, i, -100.0 - 10 * k);
+    }
+    plot_spec sp = spec1(&d[0], 1);
+    sp.nlines = 3;
+    sp.line[0] = (plot_line){&d[0], "each digit", 5, 1};
+    sp.line[1] = (plot_line){&d[1], NULL, 5, 0};
+    sp.line[2] = (plot_line){&d[2], "mean", 4, 0};
+    int w = 60, h = 12;
+    CHECK(plot_render(&sp, cells, w, h) > 0);
+    char row[256];
+    row_text(w, 0, row, sizeof row);
+    CHECK_MSG(strstr(row, "each digit") && strstr(row, "mean -120"), "legend '%s'", row);
+    CHECK_MSG(!strstr(row, "-100"), "group entry shows no value: '%s'", row);
+    int legend_marks = 0, c4 = 0, c5 = 0;
+    for (int x = 0; x < w; x++)
+        legend_marks += cells[x].ch == 0x2501;
+    CHECK_MSG(legend_marks == 2, "%d legend entries", legend_marks);
+    for (int i = w; i < w * h; i++) {
+        c4 += cells[i].color == 4;
+        c5 += cells[i].color == 5;
+    }
+    CHECK(c4 > 5 && c5 > 5);
+    /* the same series twice: the later line's colour wins every cell */
+    sp.nlines = 2;
+    sp.line[0] = (plot_line){&d[2], NULL, 5, 0};
+    sp.line[1] = (plot_line){&d[2], "mean", 4, 0};
+    CHECK(plot_render(&sp, cells, w, h) > 0);
+    c4 = c5 = 0;
+    for (int i = w; i < w * h; i++) {
+        c4 += cells[i].color == 4;
+        c5 += cells[i].color == 5;
+    }
+    CHECK_MSG(c4 > 5 && c5 == 0, "colour 4: %d cells, colour 5: %d", c4, c5);
+    for (int k = 0; k < 3; k++)
+        series_free(&d[k]);
 }
 
 static void test_history(void)
@@ -372,7 +418,7 @@ static void test_all_sizes(void)
             for (int w = 0; w <= 90; w++) {
                 plot_spec sp = spec1(&s, utf8);
                 sp.nlines = 2;
-                sp.line[1] = (plot_line){&e, "empty", 2};
+                sp.line[1] = (plot_line){&e, "empty", 2, 0};
                 sp.empty_note = "nothing yet";
                 sp.xaxis = (plot_xaxis)((w + h) % PLOT_X_COUNT);
                 int n = plot_render(&sp, cells, w, h);
@@ -399,6 +445,7 @@ int main(void)
     test_single_point_and_empty();
     test_nan_skipped();
     test_ascii();
+    test_group_legend();
     test_history();
     test_all_sizes();
     return CHECK_DONE();

@@ -162,4 +162,27 @@ grep -Eq 'state +|terminal too small' <<< "$screen" &&
 [ -s "$out/checkpoint.irvi" ] && echo "ok: $out/checkpoint.irvi written" ||
     { echo "FAIL: no $out/checkpoint.irvi"; fail=1; }
 
+# 8. the refinement lab on that checkpoint: r steps, the curves get one line
+#    per digit under a single legend entry, f highlights one digit, then none
+T kill-session -t irvi 2>/dev/null
+cmd="\"$irvi\" refine --model \"$out/checkpoint.irvi\" --digits 3,17 --K 5 --data-dir \"$mnist\""
+T new-session -d -s irvi -x 120 -y 40 \
+    "env -u DISPLAY -u WAYLAND_DISPLAY LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c '$cmd; echo irvi-exit \$?; sleep 600'" \
+    < /dev/null > /dev/null 2>&1 || die "cannot start tmux for the lab"
+wait_for 'refinement lab' 30 || exit 1
+T send-keys -t irvi r
+T send-keys -t irvi r
+wait_for 'refined +2 steps' 20 || exit 1
+grep -Eq 'each digit' <<< "$screen" && grep -Eq 'mean -[0-9]' <<< "$screen" &&
+    echo "ok: lab curves: each digit + mean" || { echo "FAIL: lab legend"; dump; fail=1; }
+T send-keys -t irvi f
+wait_for 'digit 3 \(1 of 2\) highlighted' 5 && wait_for '━ digit 3 -[0-9]' 5 &&
+    echo "ok: f highlights digit 3" || fail=1
+T send-keys -t irvi f
+wait_for '━ digit 17 -[0-9]' 5 && echo "ok: f moves to digit 17" || fail=1
+T send-keys -t irvi f
+wait_gone '━ digit 1?[37] ' 5 && echo "ok: f back to no highlight" || fail=1
+T send-keys -t irvi q
+wait_for 'irvi-exit 0' 30 && echo "ok: lab quit" || { echo "FAIL: lab exit"; dump; fail=1; }
+
 exit $fail
