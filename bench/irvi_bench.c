@@ -8,6 +8,7 @@
  *   --mode eval    N-sample LB / IS-LL / ESS of a batch (q0)   item: sample (B*N per repeat)
  *   --mode exact   exact log p(x) of B points, 1 layer, H      item: data point
  *   --mode sgemm   the machine's sgemm rate through la_sgemm   item: flop
+ *                  (square: also through OpenBLAS's own threads)
  *
  * Each mode runs --warmup untimed repeats and --repeats timed ones and reports
  * the total (seconds, items_per_second) and the median repeat
@@ -46,6 +47,8 @@
  */
 #include "irvi/irvi.h"
 #include "linalg.h"
+
+#include <cblas.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -370,6 +373,21 @@ static void check(irvi_status st, const char *what)
 }
 
 /* ---- sgemm ---------------------------------------------------------------- */
+/* The engine runs OpenBLAS single-threaded and splits large products over its
+ * own pool (engine/linalg.c); the peak is also measured the other way, with
+ * OpenBLAS's own threads, and run.sh takes the larger of the two. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+static int sgemm_native;
+
+static void gemm(int m, int n, int k, const float *A, const float *B, float *C)
+{
+    if (sgemm_native)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, k, B, n, 0.0f,
+                    C, n);
+    else
+        la_sgemm(0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+}
+
 /* Best and median GFLOP/s of C (m,n) = A (m,k) B (k,n) over `repeats` timed
  * samples; each sample repeats the call until it lasts >= 50 ms. */
 static void sgemm_case(const opts *o, const char *name, int m, int n, int k, int is_peak)
@@ -384,22 +402,22 @@ static void sgemm_case(const opts *o, const char *name, int m, int n, int k, int
     irvi_rng_fill_uniform(&r, B, (size_t)k * n);
     double flops = 2.0 * m * n * k;
     /* calibrate: calls per sample so a sample takes >= 50 ms */
-    la_sgemm(0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+    gemm(m, n, k, A, B, C);
     double t0 = now();
-    la_sgemm(0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+    gemm(m, n, k, A, B, C);
     double one = now() - t0;
     int calls = one > 0 ? (int)ceil(0.05 / one) : 1;
     if (calls < 1)
         calls = 1;
     for (int w = 0; w < o->warmup; w++)
         for (int c = 0; c < calls; c++)
-            la_sgemm(0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+            gemm(m, n, k, A, B, C);
     int R = o->repeats;
     double *t = malloc(sizeof(double) * R), tot = 0;
     for (int i = 0; i < R; i++) {
         t0 = now();
         for (int c = 0; c < calls; c++)
-            la_sgemm(0, 0, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+            gemm(m, n, k, A, B, C);
         t[i] = (now() - t0) / calls;
         tot += t[i];
     }
@@ -415,6 +433,7 @@ static void sgemm_case(const opts *o, const char *name, int m, int n, int k, int
     jint(&j, "n", n);
     jint(&j, "k", k);
     jbool(&j, "peak_shape", is_peak);
+    jstr(&j, "path", sgemm_native ? "openblas_threads" : "la_sgemm");
     jint(&j, "threads", o->threads);
     jstr(&j, "dtype", "float32");
     jint(&j, "repeats", R);
@@ -449,6 +468,14 @@ static void run_sgemm(const opts *o)
     sgemm_case(o, "eval_chunk_G0 (4000 x D x H)", 4000, 784, 200, 0);
     sgemm_case(o, "recognition_V1 (B x H x D)", 100, 200, 784, 0);
     sgemm_case(o, "exact_logits (2048 x D x 20)", 2048, 784, 20, 0);
+    if (openblas_set_num_threads) {
+        snprintf(name, sizeof name, "square%d OpenBLAS threads", s);
+        sgemm_native = 1;
+        openblas_set_num_threads(o->threads);
+        sgemm_case(o, name, s, s, s, 1);
+        openblas_set_num_threads(1);
+        sgemm_native = 0;
+    }
 }
 
 /* ---- model and data ------------------------------------------------------- */

@@ -12,7 +12,8 @@
 # 3. writes a random model and a batch sampled from it with the peer
 #    (--save-params / --save-data --data-from-model): layers 200, 200,200,200
 #    and 20 (exact), so both programs read the same files
-# 4. measures the sgemm peak through la_sgemm, then runs irvi and the peer
+# 4. measures the sgemm peak (the faster of la_sgemm, which splits a product
+#    over irvi's own threads, and OpenBLAS's own threading), then runs irvi and the peer
 #    back to back, interleaved (irvi, peer, irvi, peer, ...), for
 #      estep 200 and 200x3   B=100 K=20 M=20 gamma=0.1, float32, 2 threads
 #      eval N=1000           B=100, layers 200 (the full run also 200x3)
@@ -104,9 +105,9 @@ if loads:
 print("irvi BLAS: %s" % (rows[0].get("blas") or "?"))
 if not peer_ok:
     print("PEER SKIPPED: %s" % peer_why)
-print("sgemm peak (la_sgemm, 2 threads, square, best of repeats): %.1f GFLOP/s" % peak)
+print("sgemm peak (2 threads, square, best of repeats, la_sgemm or OpenBLAS threads): %.1f GFLOP/s" % peak)
 for r in sg:
-    print("  sgemm %-30s %5dx%5dx%5d  best %6.1f  median %6.1f GFLOP/s" % (r["shape_name"], r["m"], r["n"], r["k"], r["gflops_best"], r["gflops_median"]))
+    print("  sgemm %-38s %5dx%5dx%5d  best %6.1f  median %6.1f GFLOP/s" % (r["shape_name"], r["m"], r["n"], r["k"], r["gflops_best"], r["gflops_median"]))
 print()
 hdr = "%-24s %-11s %5s %12s %12s %7s %9s %9s %10s" % ("config", "unit", "runs", "irvi /s", "peer /s", "irvi/peer", "irvi %pk", "peer %pk", "irvi RSS")
 print(hdr)

@@ -15,6 +15,8 @@
  *   RNGS  8 u64: training stream, shuffle stream
  *   POSN  u32 epoch batch batches, u64 updates, u32 ntrain, ntrain u32 permutation
  *   METR  u32 has_best, f64 best_lb, f64 epoch lb sum, u64 epoch examples, f64 epoch seconds
+ *   SLEP  u32 sleep_interleave — only when the sleep phase is on, so other
+ *         checkpoints stay byte-for-byte as before; absent means 0
  * Unknown tags are skipped, so later versions can add sections. Every size is
  * checked against the architecture, and the position against the dataset.
  */
@@ -99,6 +101,11 @@ irvi_status irvi_trainer_save(const irvi_trainer *t, const char *path)
     ck_put_u32(&b, (uint32_t)o->valid_n);
     ck_put_u64(&b, t->seed);
     ck_sec_end(&b);
+    if (o->sleep_interleave) {
+        ck_sec_begin(&b, "SLEP");
+        ck_put_u32(&b, (uint32_t)o->sleep_interleave);
+        ck_sec_end(&b);
+    }
 
     ck_sec_begin(&b, "OPTM");
     ck_put_u32(&b, (uint32_t)t->opt.kind);
@@ -371,6 +378,13 @@ irvi_status irvi_trainer_resume(const char *path, const irvi_dataset *ds, irvi_t
     if (!c.ok || c.pos != c.len) {
         st = bad_size(&f, "OPTS", &c);
         goto done;
+    }
+    if (ck_section(&f, "SLEP", &c) == IRVI_OK) {
+        o.sleep_interleave = (int)ck_get_u32(&c);
+        if (!c.ok || c.pos != c.len) {
+            st = bad_size(&f, "SLEP", &c);
+            goto done;
+        }
     }
     if ((st = irvi_train_opts_validate(&o))) {
         char d[512];

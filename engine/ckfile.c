@@ -2,8 +2,10 @@
  * writing, atomic replacement of the file, verified reading (ckfile.h). */
 #include "ckfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,9 +137,46 @@ void ck_finish(wbuf *b)
 }
 
 
+/* Remove PATH.tmp.<pid> files left by writers that were killed mid-write
+ * (SIGKILL skips their cleanup). Only those whose process is gone: a live
+ * pid may be another process writing the same target right now, and an
+ * unreadable directory or a failed unlink just leaves the file (best effort;
+ * PATH itself is never touched, so the write stays atomic). */
+static void remove_stale_temps(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dl = slash ? (size_t)(slash - path) : 0, bl = strlen(base);
+    char *dir = slash ? strndup(path, dl ? dl : 1) : strdup(".");
+    if (!dir)
+        return;
+    DIR *d = opendir(dir);
+    if (!d) {
+        free(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, bl) != 0 || strncmp(n + bl, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        long pid = strtol(n + bl + 5, &end, 10);
+        if (errno || end == n + bl + 5 || *end || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (EPERM: someone else's) */
+        unlinkat(dirfd(d), n, 0);
+    }
+    closedir(d);
+    free(dir);
+}
+
 /* Write len bytes to path atomically (see the header comment). */
 static irvi_status write_atomic(const char *path, const uint8_t *buf, size_t len)
 {
+    remove_stale_temps(path);
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 32);
     if (!tmp)

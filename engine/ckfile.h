@@ -8,10 +8,11 @@
  * Writers build the whole file in memory (wbuf) and hand it to ck_write,
  * which writes PATH.tmp.<pid>, fsyncs it, renames it over PATH and fsyncs the
  * directory; any failure removes the temporary file, leaves PATH as it was
- * and returns IRVI_EIO naming the path and the errno text. Readers load the
- * whole file (ck_open checks magic, version, length and checksum, each
- * failure IRVI_EFORMAT naming the file) and read sections through bounded
- * cursors (rcur: any overrun clears ok).
+ * and returns IRVI_EIO naming the path and the errno text. Before writing it
+ * removes PATH.tmp.<pid> files of writers that no longer run (left by
+ * SIGKILL). Readers load the whole file (ck_open checks magic, version,
+ * length and checksum, each failure IRVI_EFORMAT naming the file) and read
+ * sections through bounded cursors (rcur: any overrun clears ok).
  */
 #ifndef IRVI_CKFILE_H
 #define IRVI_CKFILE_H

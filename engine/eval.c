@@ -4,10 +4,12 @@
  * Samples are drawn in chunks of at most CHUNK_ROWS rows (samples x examples)
  * and folded into per-example running accumulators in double: the max m of
  * log w, s = sum e^(lw - m), s2 = sum e^(2 (lw - m)), and the sums of log p and
- * log w. Memory is independent of N.
+ * log w. Memory is independent of N. The folds run in parallel over examples
+ * (each example's sums in the same order whatever the split).
  */
 #include "kernels.h"
 #include "irvi/eval.h"
+#include "pool.h"
 #include "posterior.h"
 #include "vae.h"
 
@@ -22,6 +24,32 @@ static int chunk_samples(int n, int N)
     if (c < 1)
         c = 1;
     return c < N ? c : N;
+}
+
+typedef struct {
+    irvi_posterior *q;
+    int S;
+    double *mx, *s, *s2, *slp, *slw, *bad;
+    float *recon;
+    float inv;
+} fold_job;
+
+static void fold_part(void *ctx, int lo, int hi)
+{
+    const fold_job *j = ctx;
+    model_ws *w = &j->q->ws;
+    int n = j->q->n;
+    for (int b = lo; b < hi; b++) {
+        for (int k = 0; k < j->S; k++) {
+            size_t i = (size_t)k * n + b;
+            double lw = w->lp[i] - w->lq[i];
+            w->lw[i] = lw;
+            j->slp[b] += w->lp[i];
+            j->slw[b] += lw;
+        }
+        j->bad[b] = !isfinite(k_lse_fold(&j->mx[b], &j->s[b], &j->s2[b], w->lw + b, j->S,
+                                         (size_t)n));
+    }
 }
 
 irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
@@ -43,22 +71,17 @@ irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
         s[b] = s2[b] = slp[b] = slw[b] = 0;
     }
     model_ws *w = &q->ws;
+    fold_job j = {q, 0, mx, s, s2, slp, slw, slw + n, NULL, 0};
     for (int done = 0; done < N;) {
         int S = N - done < C ? N - done : C;
         posterior_draw(q, S, r);
         model_log_joint(m, w, q->x, n, S, w->lp);
         model_log_q(m, w, n, S, (const float *const *)q->mu, w->lq);
-        for (int b = 0; b < n; b++) {
-            for (int k = 0; k < S; k++) {
-                size_t i = (size_t)k * n + b;
-                double lw = w->lp[i] - w->lq[i];
-                w->lw[i] = lw;
-                slp[b] += w->lp[i];
-                slw[b] += lw;
-            }
-            if (!isfinite(k_lse_fold(&mx[b], &s[b], &s2[b], w->lw + b, S, (size_t)n)))
+        j.S = S;
+        pool_run(n, fold_part, &j);
+        for (int b = 0; b < n; b++)
+            if (j.bad[b])
                 return irvi_fail(IRVI_ENUMERIC, "non-finite log weight for example %d", b);
-        }
         done += S;
         if (progress && progress(user, done, N))
             return irvi_fail(IRVI_ECANCELLED, "evaluation cancelled after %d of %d samples", done, N);
@@ -75,6 +98,23 @@ irvi_status irvi_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, i
         out[b].ess = s[b] * s[b] / (N * s2[b]);
     }
     return IRVI_OK;
+}
+
+/* examples lo..hi: energy (in slw) and the average output means */
+static void recon_part(void *ctx, int lo, int hi)
+{
+    const fold_job *j = ctx;
+    const irvi_posterior *q = j->q;
+    int n = q->n, D = q->arch.D, sq = q->arch.squash;
+    for (int b = lo; b < hi; b++)
+        for (int k = 0; k < j->S; k++) {
+            float *a = q->ws.logit_x + ((size_t)k * n + b) * D;
+            j->slw[b] -= k_bern_logp_u8(q->x + (size_t)b * D, a, D, sq);
+            k_mean(a, a, D, sq);
+            float *out = j->recon + (size_t)b * D;
+            for (int d = 0; d < D; d++)
+                out[d] += j->inv * a[d];
+        }
 }
 
 irvi_status irvi_eval_recon(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
@@ -95,20 +135,13 @@ irvi_status irvi_eval_recon(irvi_posterior *q, const irvi_model *m, int N, irvi_
     for (int b = 0; b < n; b++)
         en[b] = 0;
     model_ws *w = &q->ws;
-    float inv = 1.0f / N;
+    fold_job j = {q, 0, NULL, NULL, NULL, NULL, en, NULL, recon, 1.0f / N};
     for (int done = 0; done < N;) {
         int S = N - done < C ? N - done : C;
         posterior_draw(q, S, r);
         model_log_joint(m, w, q->x, n, S, w->lp);
-        for (int k = 0; k < S; k++)
-            for (int b = 0; b < n; b++) {
-                float *a = w->logit_x + ((size_t)k * n + b) * D;
-                en[b] -= k_bern_logp_u8(q->x + (size_t)b * D, a, D, m->arch.squash);
-                k_mean(a, a, D, m->arch.squash);
-                float *out = recon + (size_t)b * D;
-                for (int d = 0; d < D; d++)
-                    out[d] += inv * a[d];
-            }
+        j.S = S;
+        pool_run(n, recon_part, &j);
         done += S;
     }
     if (energy)

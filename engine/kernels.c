@@ -122,6 +122,31 @@ void k_tanh(const float *a, float *out, size_t n)
         out[i] = tanhf(a[i]);
 }
 
+double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *sum)
+{
+    double mx[8];
+    for (int j = 0; j < 8; j++)
+        mx[j] = -INFINITY;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) /* 8 lanes: the max vectorizes */
+        for (int j = 0; j < 8; j++) {
+            double v = t[i + j] + c[i + j];
+            mx[j] = v > mx[j] ? v : mx[j];
+        }
+    for (; i < n; i++) {
+        double v = t[i] + c[i];
+        mx[0] = v > mx[0] ? v : mx[0];
+    }
+    double m = mx[0];
+    for (int j = 1; j < 8; j++)
+        m = mx[j] > m ? mx[j] : m;
+    for (i = 0; i < n; i++)
+        tmp[i] = (float)((t[i] + c[i]) - m);
+    k_exp_nonpos(tmp, tmp, n);
+    *sum = sum16(tmp, n);
+    return m;
+}
+
 double k_logsumexp(const double *v, size_t n)
 {
     double m = -INFINITY;
@@ -181,24 +206,76 @@ void k_logsumexp_cols(const double *v, int rows, int cols, double *out)
 static inline float sq_log1(float a) { return logf(SQ_SCALE * sigmoid_f(a) + SQ_LO); }
 static inline float sq_log0(float a) { return logf(SQ_SCALE * sigmoid_f(-a) + SQ_HI_COMP); }
 
-#define BLOCK 256
-
 double k_sum(const float *x, size_t n)
 {
     return sum16(x, n);
 }
 
-double k_softplus_sum(const float *a, size_t n)
+/* Sums of softplus terms without a log per term:
+ *   sum_i softplus(a_i) = sum_i max(a_i, 0) + log prod_i (1 + e^-|a_i|)
+ *   sum_i y_i a_i - softplus(a_i) = sum_i (y_i a_i - max(a_i, 0)) - log prod_i (...),
+ * each factor in [1, 2]. 16 lanes each multiply at most PROD_BLOCK / 16 = 64
+ * factors (< 2^64, no overflow) and sum the linear parts; per block the lanes'
+ * exponents are added as integers and their mantissas (in [1, 2)) multiplied,
+ * so one log per block remains. */
+#define PROD_BLOCK 1024
+
+static inline double log_prod16(const float *prod)
 {
-    float t[BLOCK];
+    int e_sum = 0;
+    float mprod = 1.0f;
+    for (int j = 0; j < 16; j++) {
+        if (!(prod[j] >= 1.0f)) /* a NaN logit: keep it visible */
+            return NAN;
+        uint32_t bits;
+        memcpy(&bits, &prod[j], sizeof bits);
+        e_sum += (int)(bits >> 23) - 127; /* prod >= 1: positive, normal */
+        bits = (bits & 0x007fffffu) | 0x3f800000u;
+        float mant;
+        memcpy(&mant, &bits, sizeof mant);
+        mprod *= mant;
+    }
+    return e_sum * 0.69314718055994531 + log((double)mprod);
+}
+
+/* One block of at most PROD_BLOCK terms: softplus sum (y NULL) or Bernoulli mass. */
+__attribute__((optimize("fp-contract=fast"))) static inline double prod_block(const float *a, const float *y, size_t m)
+{
     double s = 0;
-    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
-        for (size_t i = 0; i < m; i++)
-            t[i] = softplus_f(a[i0 + i]);
-        s += sum16(t, m);
+    size_t i = 0;
+    if (m >= 16) {
+        float lin[16] = {0}, prod[16];
+        for (int j = 0; j < 16; j++)
+            prod[j] = 1.0f;
+        for (; i + 16 <= m; i += 16)
+            for (int j = 0; j < 16; j++) {
+                float x = a[i + j], pos = x > 0 ? x : 0.0f;
+                lin[j] += y ? y[i + j] * x - pos : pos;
+                prod[j] *= 1.0f + exp_nonpos(x < 0 ? x : -x);
+            }
+        double lp = log_prod16(prod);
+        s = sum16(lin, 16) + (y ? -lp : lp);
+    }
+    float t[16];
+    size_t r = 0;
+    for (; i < m; i++, r++) /* the tail: term by term */
+        t[r] = y ? y[i] * a[i] - softplus_f(a[i]) : softplus_f(a[i]);
+    return s + sum16(t, r);
+}
+
+static double prod_sum(const float *a, const float *y, size_t n)
+{
+    double s = 0;
+    for (size_t i0 = 0; i0 < n; i0 += PROD_BLOCK) {
+        size_t m = n - i0 < PROD_BLOCK ? n - i0 : PROD_BLOCK;
+        s += y ? prod_block(a + i0, y + i0, m) : prod_block(a + i0, NULL, m);
     }
     return s;
+}
+
+double k_softplus_sum(const float *a, size_t n)
+{
+    return prod_sum(a, NULL, n);
 }
 
 void k_exp_nonpos(const float *x, float *out, size_t n)
@@ -215,16 +292,8 @@ double k_bern_logp(const float *y, const float *a, size_t n, int squash)
             s += y[i] != 0 ? sq_log1(a[i]) : sq_log0(a[i]);
         return s;
     }
-    /* y a - softplus(a): exact for y in {0,1}; blocks keep the temp in L1. */
-    float t[BLOCK];
-    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
-        const float *yy = y + i0, *aa = a + i0;
-        for (size_t i = 0; i < m; i++)
-            t[i] = yy[i] * aa[i] - softplus_f(aa[i]);
-        s += sum16(t, m);
-    }
-    return s;
+    /* y a - softplus(a): exact for y in {0,1} */
+    return prod_sum(a, y, n);
 }
 
 double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash)
@@ -235,14 +304,13 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash)
             s += y[i] ? sq_log1(a[i]) : sq_log0(a[i]);
         return s;
     }
-    float t[BLOCK];
-    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
-        const uint8_t *yy = y + i0;
-        const float *aa = a + i0;
+    /* the same terms as k_bern_logp, bytes widened a block at a time */
+    float yf[PROD_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += PROD_BLOCK) {
+        size_t m = n - i0 < PROD_BLOCK ? n - i0 : PROD_BLOCK;
         for (size_t i = 0; i < m; i++)
-            t[i] = (float)yy[i] * aa[i] - softplus_f(aa[i]);
-        s += sum16(t, m);
+            yf[i] = (float)y[i0 + i];
+        s += prod_block(a + i0, yf, m);
     }
     return s;
 }
@@ -327,4 +395,29 @@ int k_all_finite(const float *x, size_t n)
     for (size_t i = 0; i < n; i++)
         ok &= isfinite(x[i]) ? 1 : 0;
     return ok;
+}
+
+void k_softmax_rows(const float *z, int rows, int cols, float *p, double *lse)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *zr = z + (size_t)r * cols;
+        float *pr = p + (size_t)r * cols;
+        float m = zr[0];
+        for (int j = 1; j < cols; j++)
+            m = zr[j] > m ? zr[j] : m;
+        for (int j = 0; j < cols; j++)
+            pr[j] = exp_nonpos(zr[j] - m);
+        double s = sum16(pr, (size_t)cols); /* >= 1: the max term is e^0 */
+        float inv = (float)(1.0 / s);
+        for (int j = 0; j < cols; j++)
+            pr[j] *= inv;
+        if (lse)
+            lse[r] = m + log(s);
+    }
+}
+
+void k_sigmoid_backprop(float *g, const float *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] *= s[i] * (1.0f - s[i]);
 }

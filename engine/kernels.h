@@ -25,7 +25,9 @@ void k_tanh(const float *a, float *out, size_t n);
 /* d mean / d a at logits a (sig' or the squash's 0.9999 sig'). */
 void k_mean_deriv(const float *a, float *out, size_t n, int squash);
 
-/* sum of softplus(a_i) over n floats (accumulated in double). */
+/* sum of softplus(a_i) over n floats: the linear parts summed in float lanes,
+ * the log1p parts as the log of a product of factors in [1, 2] (one log per
+ * 1024 terms), blocks added in double. k_bern_logp (plain) works the same way. */
 double k_softplus_sum(const float *a, size_t n);
 /* out_i = exp(x_i) for x_i <= 0 (vectorized; x > 0 is clamped to 0). */
 void k_exp_nonpos(const float *x, float *out, size_t n);
@@ -37,11 +39,24 @@ double k_sum(const float *x, size_t n);
  * grows. Returns the max of the new values (non-finite: caller reports). */
 double k_lse_fold(double *m, double *s, double *s2, const double *v, int n, size_t stride);
 
+/* Log-sum-exp pieces of v_k = t_k + c_k (n >= 1, finite): returns m = max_k v_k
+ * and sets *sum = sum_k e^(v_k - m) (exponents in float through tmp, n floats;
+ * the sum in double). Vectorized: the exact enumeration's per-point fold. */
+double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *sum);
+
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
 /* For each of the `cols` columns of v (rows, cols), row-major: log-sum-exp
  * over the rows into out[cols]. (The AIR weights: rows = samples, cols = examples.) */
 void k_logsumexp_cols(const double *v, int rows, int cols, double *out);
+
+/* Softmax of each row of z (rows, cols >= 1) into p, and if lse != NULL
+ * lse[r] = log sum_j e^(z_rj) in double, so a cross-entropy is lse - z_ry
+ * without the log of a tiny p. The row max is subtracted first: any finite
+ * logits are safe (terms below e^-87 become ~1e-38, not NaN). */
+void k_softmax_rows(const float *z, int rows, int cols, float *p, double *lse);
+/* g_i *= s_i (1 - s_i): back through sigmoid units, given their outputs s. */
+void k_sigmoid_backprop(float *g, const float *s, size_t n);
 
 /* log-mass of binary targets y under logits a: sum_i log Bern(y_i; mean(a_i)). */
 double k_bern_logp(const float *y, const float *a, size_t n, int squash);

@@ -1,13 +1,17 @@
 /* engine/model_fwd.c — batched log p(x, h), its gradient, and log q(h).
  *
- * All R = S*n sample rows of a step go through one GEMM per layer; x is
- * scored raw (never centred). Layer indexing: G[0] generates x from layer 0,
+ * The R = S*n sample rows go over the engine's pool (pool.h) in fixed blocks
+ * of ROW_BLOCK rows; a thread runs the whole forward pass of a block (one
+ * single-threaded GEMM per layer, then the log terms while the logits are
+ * still in cache). The blocks do not depend on the thread count, nor do the
+ * results. x is scored raw (never centred). Layer indexing: G[0] generates x from layer 0,
  * G[l] (l >= 1) generates layer l-1 from layer l; the top layer L-1 has the
  * prior (logits z, or DARN a = h R + z).
  */
 #include "kernels.h"
 #include "linalg.h"
 #include "model_impl.h"
+#include "pool.h"
 #include "vae.h"
 
 #include <math.h>
@@ -115,48 +119,61 @@ void model_ws_free(model_ws *w)
     memset(w, 0, sizeof *w);
 }
 
-/* logits (R, out) = in (R, k) . W (k, out) + b */
+#define ROW_BLOCK 512 /* rows per GEMM: few weight packings, logits in L2/L3 */
+
+/* logits (R, out) = in (R, k) . W (k, out) + b: b is written first and the
+ * product added (beta = 1), which spares BLAS a pass zeroing the output. */
 static void affine(const float *in, int R, int k, const float *W, const float *b, int out,
                    float *logits)
 {
-    la_sgemm(0, 0, R, out, k, 1.0f, in, k, W, out, 0.0f, logits, out);
-    k_add_bias(logits, b, R, out);
+    for (int r = 0; r < R; r++)
+        memcpy(logits + (size_t)r * out, b, sizeof(float) * out);
+    la_sgemm(0, 0, R, out, k, 1.0f, in, k, W, out, 1.0f, logits, out);
 }
 
-void model_out_logits(const irvi_model *m, model_ws *w, int R)
+/* Output logits of rows r0..r1 (and their tanh layer). */
+static void out_logits_rows(const irvi_model *m, model_ws *w, int r0, int r1)
 {
     const irvi_arch *a = &m->arch;
-    if (a->gen_hidden) {
-        affine(w->h[0], R, a->H[0], P(m, m->A), P(m, m->alpha), a->gen_hidden, w->tanh_x);
-        k_tanh(w->tanh_x, w->tanh_x, (size_t)R * a->gen_hidden);
-        affine(w->tanh_x, R, a->gen_hidden, P(m, m->C), P(m, m->c[0]), a->D, w->logit_x);
+    int H0 = a->H[0], D = a->D, Hd = a->gen_hidden, nr = r1 - r0;
+    const float *h0 = w->h[0] + (size_t)r0 * H0;
+    float *lx = w->logit_x + (size_t)r0 * D;
+    if (Hd) {
+        float *t = w->tanh_x + (size_t)r0 * Hd;
+        affine(h0, nr, H0, P(m, m->A), P(m, m->alpha), Hd, t);
+        k_tanh(t, t, (size_t)nr * Hd);
+        affine(t, nr, Hd, P(m, m->C), P(m, m->c[0]), D, lx);
     } else {
-        affine(w->h[0], R, a->H[0], P(m, m->G[0]), P(m, m->c[0]), a->D, w->logit_x);
+        affine(h0, nr, H0, P(m, m->G[0]), P(m, m->c[0]), D, lx);
     }
 }
 
-void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out)
+/* out[r] += log p(h_top) for rows r0..r1; scratch: HL floats of w->delta
+ * owned by these rows (row r0's slice), so ranges never share it. */
+static void prior_rows(const irvi_model *m, model_ws *w, int r0, int r1, double *out)
 {
     const irvi_arch *a = &m->arch;
     int L = a->L, HL = a->H[L - 1], sq = a->squash;
     const float *hL = w->h[L - 1];
     if (a->prior == IRVI_PRIOR_DARN) {
-        affine(hL, R, HL, P(m, m->R), P(m, m->z), HL, w->logit[L - 1]);
-        for (int r = 0; r < R; r++)
-            out[r] += k_bern_logp(hL + (size_t)r * HL, w->logit[L - 1] + (size_t)r * HL, HL, sq);
+        float *lg = w->logit[L - 1];
+        affine(hL + (size_t)r0 * HL, r1 - r0, HL, P(m, m->R), P(m, m->z), HL,
+               lg + (size_t)r0 * HL);
+        for (int r = r0; r < r1; r++)
+            out[r] += k_bern_logp(hL + (size_t)r * HL, lg + (size_t)r * HL, HL, sq);
         return;
     }
     /* log p(h) = sum_i l0_i + h_i (l1_i - l0_i): per-unit terms computed once. */
     const float *z = P(m, m->z);
     float one = 1, zero = 0;
     double base = 0;
-    float *diff = w->delta; /* (HL) scratch; the backward pass overwrites it */
+    float *diff = w->delta + (size_t)r0 * max_width(m);
     for (int i = 0; i < HL; i++) {
         double l1 = k_bern_logp(&one, &z[i], 1, sq), l0 = k_bern_logp(&zero, &z[i], 1, sq);
         base += l0;
         diff[i] = (float)(l1 - l0);
     }
-    for (int r = 0; r < R; r++) {
+    for (int r = r0; r < r1; r++) {
         const float *h = hL + (size_t)r * HL;
         double sum = 0;
         for (int i = 0; i < HL; i++)
@@ -165,31 +182,105 @@ void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out)
     }
 }
 
+typedef struct {
+    const irvi_model *m;
+    model_ws *w;
+    const uint8_t *x;
+    int n, R;
+    double *out;
+} rows_job;
+
+static void out_logits_part(void *ctx, int lo, int hi)
+{
+    const rows_job *j = ctx;
+    for (int blk = lo; blk < hi; blk++) {
+        int r0 = blk * ROW_BLOCK, r1 = r0 + ROW_BLOCK < j->R ? r0 + ROW_BLOCK : j->R;
+        out_logits_rows(j->m, j->w, r0, r1);
+    }
+}
+
+static int nblocks(int R) { return (R + ROW_BLOCK - 1) / ROW_BLOCK; }
+
+void model_out_logits(const irvi_model *m, model_ws *w, int R)
+{
+    rows_job j = {m, w, NULL, 0, R, NULL};
+    pool_run(nblocks(R), out_logits_part, &j);
+}
+
+static void prior_part(void *ctx, int lo, int hi)
+{
+    const rows_job *j = ctx;
+    for (int blk = lo; blk < hi; blk++) {
+        int r0 = blk * ROW_BLOCK, r1 = r0 + ROW_BLOCK < j->R ? r0 + ROW_BLOCK : j->R;
+        prior_rows(j->m, j->w, r0, r1, j->out);
+    }
+}
+
+void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out)
+{
+    rows_job j = {m, w, NULL, 0, R, out};
+    pool_run(nblocks(R), prior_part, &j);
+}
+
+static void log_joint_part(void *ctx, int lo, int hi)
+{
+    const rows_job *j = ctx;
+    const irvi_model *m = j->m;
+    const irvi_arch *a = &m->arch;
+    model_ws *w = j->w;
+    int n = j->n, D = a->D, sq = a->squash;
+    double *out = j->out;
+    for (int blk = lo; blk < hi; blk++) {
+        int r0 = blk * ROW_BLOCK, r1 = r0 + ROW_BLOCK < j->R ? r0 + ROW_BLOCK : j->R, nr = r1 - r0;
+        out_logits_rows(m, w, r0, r1);
+        for (int r = r0; r < r1; r++)
+            out[r] = k_bern_logp_u8(j->x + (size_t)(r % n) * D, w->logit_x + (size_t)r * D, D, sq);
+        for (int l = 1; l < a->L; l++) {
+            int Hl = a->H[l - 1];
+            float *lg = w->logit[l - 1] + (size_t)r0 * Hl;
+            affine(w->h[l] + (size_t)r0 * a->H[l], nr, a->H[l], P(m, m->G[l]), P(m, m->c[l]), Hl,
+                   lg);
+            for (int r = r0; r < r1; r++)
+                out[r] += k_bern_logp(w->h[l - 1] + (size_t)r * Hl, w->logit[l - 1] + (size_t)r * Hl,
+                                      Hl, sq);
+        }
+        prior_rows(m, w, r0, r1, out);
+    }
+}
+
 void model_log_joint(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
                      double *out)
 {
-    const irvi_arch *a = &m->arch;
-    int R = S * n, L = a->L, D = a->D, sq = a->squash;
-    model_out_logits(m, w, R);
-    for (int r = 0; r < R; r++)
-        out[r] = k_bern_logp_u8(x + (size_t)(r % n) * D, w->logit_x + (size_t)r * D, D, sq);
-    for (int l = 1; l < L; l++) {
-        int Hl = a->H[l - 1];
-        affine(w->h[l], R, a->H[l], P(m, m->G[l]), P(m, m->c[l]), Hl, w->logit[l - 1]);
-        for (int r = 0; r < R; r++)
-            out[r] += k_bern_logp(w->h[l - 1] + (size_t)r * Hl, w->logit[l - 1] + (size_t)r * Hl,
-                                  Hl, sq);
-    }
-    model_prior_logp(m, w, R, out);
+    rows_job j = {m, w, x, n, S * n, out};
+    pool_run(nblocks(S * n), log_joint_part, &j);
 }
 
-/* delta (R, cols) = -weight[r] * dlog Bern(y; logit)/dlogit, y float rows */
+typedef struct {
+    const float *y, *logit, *weight;
+    const uint8_t *x; /* instead of y: data rows, row r uses x row r % n */
+    int n, cols, sq;
+    float *delta;
+} grad_job;
+
+/* delta rows lo..hi = -weight[r] * dlog Bern(y; logit)/dlogit */
+static void neg_grad_part(void *ctx, int lo, int hi)
+{
+    const grad_job *j = ctx;
+    for (int r = lo; r < hi; r++) {
+        size_t o = (size_t)r * j->cols;
+        if (j->x)
+            k_bern_grad_u8(j->x + (size_t)(r % j->n) * j->cols, j->logit + o, j->delta + o,
+                           j->cols, j->sq, -j->weight[r]);
+        else
+            k_bern_grad(j->y + o, j->logit + o, j->delta + o, j->cols, j->sq, -j->weight[r]);
+    }
+}
+
 static void neg_grad_rows(const float *y, const float *logit, const float *weight, int R,
                           int cols, int sq, float *delta)
 {
-    for (int r = 0; r < R; r++)
-        k_bern_grad(y + (size_t)r * cols, logit + (size_t)r * cols, delta + (size_t)r * cols,
-                    cols, sq, -weight[r]);
+    grad_job j = {y, logit, weight, NULL, 1, cols, sq, delta};
+    pool_run(R, neg_grad_part, &j);
 }
 
 void model_grad_gen(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
@@ -198,9 +289,8 @@ void model_grad_gen(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
     const irvi_arch *a = &m->arch;
     int R = S * n, L = a->L, D = a->D, sq = a->squash;
     float *dl = w->delta;
-    for (int r = 0; r < R; r++)
-        k_bern_grad_u8(x + (size_t)(r % n) * D, w->logit_x + (size_t)r * D, dl + (size_t)r * D, D,
-                       sq, -weight[r]);
+    grad_job gx = {NULL, w->logit_x, weight, x, n, D, sq, dl};
+    pool_run(R, neg_grad_part, &gx);
     k_colsum_add(dl, R, D, grad + m->c[0]);
     if (a->gen_hidden) {
         int Hd = a->gen_hidden;
@@ -242,29 +332,62 @@ void model_grad_gen(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
     }
 }
 
-void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,
-                 double *out)
+typedef struct {
+    const irvi_model *m;
+    model_ws *w;
+    int n;
+    const float *const *mu;
+    double *out;
+} logq_job;
+
+/* per-example log mu and log(1 - mu) of every layer (n, Htot), computed once
+ * and shared by the S samples */
+static void logq_tables(void *ctx, int lo, int hi)
 {
-    const irvi_arch *a = &m->arch;
-    int R = S * n;
-    for (int r = 0; r < R; r++)
-        out[r] = 0;
-    for (int l = 0; l < a->L; l++) {
-        int H = a->H[l];
-        /* per-example log mu and log(1 - mu), computed once and shared by the S samples */
-        for (size_t i = 0; i < (size_t)n * H; i++) {
-            w->ql1[i] = logf(mu[l][i]);
-            w->ql0[i] = log1pf(-mu[l][i]);
+    const logq_job *j = ctx;
+    const irvi_arch *a = &j->m->arch;
+    size_t Ht = (size_t)j->m->Htot;
+    for (int b = lo; b < hi; b++) {
+        size_t off = (size_t)b * Ht;
+        for (int l = 0; l < a->L; l++) {
+            const float *mu = j->mu[l] + (size_t)b * a->H[l];
+            for (int i = 0; i < a->H[l]; i++) {
+                j->w->ql1[off + i] = logf(mu[i]);
+                j->w->ql0[off + i] = log1pf(-mu[i]);
+            }
+            off += a->H[l];
         }
-        for (int r = 0; r < R; r++) {
-            const float *h = w->h[l] + (size_t)r * H;
-            const float *l1 = w->ql1 + (size_t)(r % n) * H, *l0 = w->ql0 + (size_t)(r % n) * H;
+    }
+}
+
+static void logq_rows(void *ctx, int lo, int hi)
+{
+    const logq_job *j = ctx;
+    const irvi_arch *a = &j->m->arch;
+    size_t Ht = (size_t)j->m->Htot;
+    for (int r = lo; r < hi; r++) {
+        size_t off = (size_t)(r % j->n) * Ht;
+        double lq = 0;
+        for (int l = 0; l < a->L; l++) {
+            int H = a->H[l];
+            const float *h = j->w->h[l] + (size_t)r * H;
+            const float *l1 = j->w->ql1 + off, *l0 = j->w->ql0 + off;
             float s = 0;
             for (int i = 0; i < H; i++)
                 s += h[i] != 0 ? l1[i] : l0[i];
-            out[r] += s;
+            lq += s;
+            off += H;
         }
+        j->out[r] = lq;
     }
+}
+
+void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,
+                 double *out)
+{
+    logq_job j = {m, w, n, mu, out};
+    pool_run(n, logq_tables, &j);
+    pool_run(S * n, logq_rows, &j);
 }
 
 irvi_status irvi_model_log_joint(const irvi_model *m, const uint8_t *x, int n, int S,

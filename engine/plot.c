@@ -32,11 +32,11 @@ typedef struct {
     double lo, hi, step;
     double v[MAX_TICKS];
     int n;
-    int decimals;         /* for %.*f, or -1 for %.3g */
+    int decimals;         /* for %.*f, or -1 for %.3g, -2 for %g (log axes) */
 } ticks;
 
 typedef struct {
-    int w, h, ts, lh, m;
+    int w, h, ts, lh, m, xlog;
     irvi_plot_frame f;
     ticks tx, ty;
     int have_data;
@@ -105,9 +105,30 @@ static void make_ticks(ticks *t, double lo, double hi, int want, int fixed)
     }
 }
 
+/* Log axis: decades covering [lo, hi] (both > 0), a tick at each power of
+ * ten (every k-th one when there are many). */
+static void make_log_ticks(ticks *t, double lo, double hi, int want)
+{
+    double a = floor(log10(lo) + 1e-9), b = ceil(log10(hi) - 1e-9);
+    if (b <= a)
+        b = a + 1;
+    int every = 1;
+    while ((b - a) / every + 1 > (want > 2 ? want : 2))
+        every++;
+    t->lo = pow(10, a);
+    t->hi = pow(10, b);
+    t->step = 10;
+    t->n = 0;
+    for (double k = a; k <= b && t->n < MAX_TICKS; k += every)
+        t->v[t->n++] = pow(10, k);
+    t->decimals = -2; /* %g: 0.01, 1, 1000, 1e+06 */
+}
+
 static void tick_label(char *buf, size_t cap, const ticks *t, double v)
 {
-    if (t->decimals < 0)
+    if (t->decimals == -2)
+        snprintf(buf, cap, "%g", v);
+    else if (t->decimals < 0)
         snprintf(buf, cap, "%.3g", v);
     else
         snprintf(buf, cap, "%.*f", t->decimals, v);
@@ -126,6 +147,9 @@ static int widest_label(const ticks *t, int ts)
 }
 
 static int finite2(double x, double y) { return isfinite(x) && isfinite(y); }
+
+/* a point that can be drawn: finite, and x > 0 on a log axis */
+static int drawable(int xlog, double x, double y) { return finite2(x, y) && (!xlog || x > 0); }
 
 /* Legend items in reading order, wrapped to the width; returns rows and,
  * when rgb != NULL, draws them starting at row y. */
@@ -174,6 +198,7 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
         return irvi_fail(IRVI_EINVAL, "plot: text scale %d (1..8)", L->ts);
     L->lh = (IRVI_FONT_H + 3) * L->ts;
     L->m = 4 * L->ts;
+    L->xlog = p->xlog != 0;
 
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (int s = 0; s < p->nseries; s++) {
@@ -182,7 +207,7 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
             return irvi_fail(IRVI_EINVAL, "plot: series %d ('%s') has n = %d and %s", s,
                              sr->name ? sr->name : "", sr->n, sr->n < 0 ? "" : "no data");
         for (int i = 0; i < sr->n; i++) {
-            if (!finite2(sr->x[i], sr->y[i]))
+            if (!drawable(L->xlog, sr->x[i], sr->y[i]))
                 continue;
             xlo = fmin(xlo, sr->x[i]);
             xhi = fmax(xhi, sr->x[i]);
@@ -193,7 +218,9 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
     }
     if (!L->have_data)
         xlo = ylo = 0, xhi = yhi = 1;
-    int xfixed = p->xmin < p->xmax, yfixed = p->ymin < p->ymax;
+    if (!L->have_data && L->xlog)
+        xlo = 1, xhi = 10;
+    int xfixed = p->xmin < p->xmax && (!L->xlog || p->xmin > 0), yfixed = p->ymin < p->ymax;
     if (xfixed)
         xlo = p->xmin, xhi = p->xmax;
     if (yfixed)
@@ -222,7 +249,10 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
         if (pw < 20)
             return irvi_fail(IRVI_EINVAL, "plot: %d x %d is too small for its labels", w, h);
         int want = pw / (50 * ts) + 1;
-        make_ticks(&L->tx, xlo, xhi, want > 12 ? 12 : want, xfixed);
+        if (L->xlog)
+            make_log_ticks(&L->tx, xlo, xhi, want > 12 ? 12 : want);
+        else
+            make_ticks(&L->tx, xlo, xhi, want > 12 ? 12 : want, xfixed);
         char buf[48];
         tick_label(buf, sizeof buf, &L->tx, L->tx.v[L->tx.n - 1]);
         int half = irvi_text_width(buf, ts) / 2 + L->m;
@@ -351,6 +381,9 @@ static void segment(uint8_t *rgb, const plot_layout *L, double ax, double ay, do
 
 static double map_x(const plot_layout *L, double u)
 {
+    if (L->xlog)
+        return L->f.x0 + (log10(u) - log10(L->f.xmin)) / (log10(L->f.xmax) - log10(L->f.xmin)) *
+                             (L->f.x1 - L->f.x0);
     return L->f.x0 + (u - L->f.xmin) / (L->f.xmax - L->f.xmin) * (L->f.x1 - L->f.x0);
 }
 
@@ -362,11 +395,11 @@ static double map_y(const plot_layout *L, double v)
 static void draw_series(uint8_t *rgb, const plot_layout *L, const irvi_series *s)
 {
     for (int i = 0; i < s->n; i++) {
-        if (!finite2(s->x[i], s->y[i]))
+        if (!drawable(L->xlog, s->x[i], s->y[i]))
             continue;
         double px = map_x(L, s->x[i]), py = map_y(L, s->y[i]);
-        int next = i + 1 < s->n && finite2(s->x[i + 1], s->y[i + 1]);
-        int prev = i > 0 && finite2(s->x[i - 1], s->y[i - 1]);
+        int next = i + 1 < s->n && drawable(L->xlog, s->x[i + 1], s->y[i + 1]);
+        int prev = i > 0 && drawable(L->xlog, s->x[i - 1], s->y[i - 1]);
         if (next)
             segment(rgb, L, px, py, map_x(L, s->x[i + 1]), map_y(L, s->y[i + 1]), s->color);
         else if (!prev && px >= L->f.x0 && px <= L->f.x1 && py >= L->f.y0 && py <= L->f.y1) {

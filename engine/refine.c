@@ -8,6 +8,7 @@
  * [eps, 1 - eps] so float32 rounding can never make it absorbing at 0 or 1.
  */
 #include "kernels.h"
+#include "pool.h"
 #include "posterior.h"
 #include "vae.h"
 
@@ -109,13 +110,33 @@ irvi_status posterior_reserve(irvi_posterior *q, const irvi_model *m, int S)
     return IRVI_OK;
 }
 
+typedef struct {
+    irvi_posterior *q;
+    int R;
+    uint64_t base;
+} draw_job;
+
+static void draw_blocks(void *ctx, int lo, int hi)
+{
+    const draw_job *j = ctx;
+    irvi_posterior *q = j->q;
+    for (int blk = lo; blk < hi; blk++) {
+        rng_lanes g;
+        rng_lanes_seed(&g, j->base, (uint64_t)blk);
+        int r1 = (blk + 1) * DRAW_BLOCK < j->R ? (blk + 1) * DRAW_BLOCK : j->R;
+        for (int row = blk * DRAW_BLOCK; row < r1; row++)
+            for (int l = 0; l < q->arch.L; l++) {
+                size_t H = (size_t)q->arch.H[l];
+                rng_lanes_bernoulli(&g, q->mu[l] + (size_t)(row % q->n) * H,
+                                    q->ws.h[l] + (size_t)row * H, H);
+            }
+    }
+}
+
 void posterior_draw(irvi_posterior *q, int S, irvi_rng *r)
 {
-    for (int l = 0; l < q->arch.L; l++) {
-        size_t nh = (size_t)q->n * q->arch.H[l];
-        for (int s = 0; s < S; s++)
-            irvi_rng_bernoulli(r, q->mu[l], q->ws.h[l] + s * nh, nh);
-    }
+    draw_job j = {q, S * q->n, irvi_rng_next(r)};
+    pool_run((j.R + DRAW_BLOCK - 1) / DRAW_BLOCK, draw_blocks, &j);
 }
 
 irvi_status irvi_posterior_set_data(irvi_posterior *q, const irvi_model *m, const uint8_t *x,
@@ -181,6 +202,51 @@ const float *irvi_posterior_logsigma(const irvi_posterior *q) { return q->rho; }
 const float *irvi_posterior_logsigma0(const irvi_posterior *q) { return q->rho0; }
 float *irvi_posterior_logsigma_mut(irvi_posterior *q) { return q->rho; }
 
+typedef struct {
+    irvi_posterior *q;
+    const irvi_model *m;
+    int M;
+    float gamma, eps;
+    double *ess; /* (n) per-example ESS / M */
+} air_job;
+
+/* Examples lo..hi: normalized weights from q->ws.lw, then the means. */
+static void air_update(void *ctx, int lo, int hi)
+{
+    const air_job *j = ctx;
+    irvi_posterior *q = j->q;
+    const model_ws *w = &q->ws;
+    int n = q->n, M = j->M;
+    float g = j->gamma, lo_clamp = j->eps, hi_clamp = 1.0f - j->eps;
+    for (int b = lo; b < hi; b++) {
+        double mx = -INFINITY, s = 0, s2 = 0;
+        k_lse_fold(&mx, &s, &s2, w->lw + b, M, (size_t)n);
+        double lse = mx + log(s), sw2 = 0;
+        for (int k = 0; k < M; k++) {
+            double wk = exp(w->lw[(size_t)k * n + b] - lse);
+            q->wt[(size_t)k * n + b] = (float)wk;
+            sw2 += wk * wk;
+        }
+        j->ess[b] = sw2 > 0 ? 1.0 / (sw2 * M) : 0;
+        for (int l = 0; l < j->m->arch.L; l++) {
+            int H = j->m->arch.H[l];
+            float *mb = q->mu[l] + (size_t)b * H;
+            for (int i = 0; i < H; i++)
+                mb[i] *= 1.0f - g;
+            for (int k = 0; k < M; k++) {
+                float wk = g * q->wt[(size_t)k * n + b];
+                if (wk == 0)
+                    continue;
+                const float *h = w->h[l] + ((size_t)k * n + b) * H;
+                for (int i = 0; i < H; i++)
+                    mb[i] += wk * h[i];
+            }
+            /* also with eps = 0: the float sum of the weights may exceed 1 by an ulp */
+            k_clamp(mb, (size_t)H, lo_clamp, hi_clamp);
+        }
+    }
+}
+
 irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
                                  const irvi_air_opts *o, irvi_rng *r, irvi_air_stats *st)
 {
@@ -203,38 +269,12 @@ irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
         w->lw[i] = scale * (w->lp[i] - w->lq[i]);
         sum_lw += w->lp[i] - w->lq[i];
     }
-    double *lse = q->acc;
-    k_logsumexp_cols(w->lw, M, n, lse);
-    for (int b = 0; b < n; b++) {
-        double s2 = 0;
-        for (int k = 0; k < M; k++) {
-            double wk = exp(w->lw[(size_t)k * n + b] - lse[b]);
-            q->wt[(size_t)k * n + b] = (float)wk;
-            s2 += wk * wk;
-        }
-        sum_ess += s2 > 0 ? 1.0 / (s2 * M) : 0;
-    }
     if (!isfinite(sum_lw))
         return irvi_fail(IRVI_ENUMERIC, "non-finite importance weight in AIR step %d", q->steps + 1);
-    float g = o->gamma, lo = o->eps, hi = 1.0f - o->eps;
-    for (int l = 0; l < m->arch.L; l++) {
-        int H = m->arch.H[l];
-        float *mu = q->mu[l];
-        for (size_t i = 0; i < (size_t)n * H; i++)
-            mu[i] *= 1.0f - g;
-        for (int k = 0; k < M; k++)
-            for (int b = 0; b < n; b++) {
-                float wk = g * q->wt[(size_t)k * n + b];
-                if (wk == 0)
-                    continue;
-                const float *h = w->h[l] + ((size_t)k * n + b) * H;
-                float *mb = mu + (size_t)b * H;
-                for (int i = 0; i < H; i++)
-                    mb[i] += wk * h[i];
-            }
-        /* also with eps = 0: the float sum of the weights may exceed 1 by an ulp */
-        k_clamp(mu, (size_t)n * H, lo, hi);
-    }
+    air_job j = {q, m, M, o->gamma, o->eps, q->acc};
+    pool_run(n, air_update, &j);
+    for (int b = 0; b < n; b++)
+        sum_ess += j.ess[b];
     q->steps++;
     if (st) {
         st->mean_logw = sum_lw / R;

@@ -1,7 +1,10 @@
 /* engine/rng.c — xoshiro256** (Blackman & Vigna) seeded through splitmix64;
  * stream k = k jumps of 2^128 from the seeded state, so per-thread streams
- * never overlap. Gaussians by the polar Box-Muller method. */
+ * never overlap; block streams of parallel draws (pool.h) are seeded from a
+ * draw's base value and the block number. Gaussians by the polar Box-Muller
+ * method. */
 #include "irvi/core.h"
+#include "pool.h"
 
 #include <math.h>
 
@@ -15,7 +18,8 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-uint64_t irvi_rng_next(irvi_rng *r)
+/* inlined into the fill loops (the public entry point is a call) */
+static inline uint64_t next(irvi_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -27,6 +31,11 @@ uint64_t irvi_rng_next(irvi_rng *r)
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
     return result;
+}
+
+uint64_t irvi_rng_next(irvi_rng *r)
+{
+    return next(r);
 }
 
 static void jump(irvi_rng *r)
@@ -42,12 +51,65 @@ static void jump(irvi_rng *r)
                 s2 ^= r->s[2];
                 s3 ^= r->s[3];
             }
-            irvi_rng_next(r);
+            next(r);
         }
     r->s[0] = s0;
     r->s[1] = s1;
     r->s[2] = s2;
     r->s[3] = s3;
+}
+
+void rng_block_seed(irvi_rng *r, uint64_t base, uint64_t block)
+{
+    /* the block number is hashed before it meets base, so neighbouring
+     * blocks start splitmix64 at unrelated points */
+    uint64_t x = base ^ splitmix64(&(uint64_t){block});
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+void rng_lanes_seed(rng_lanes *g, uint64_t base, uint64_t block)
+{
+    for (int j = 0; j < RNG_LANES; j++) {
+        irvi_rng r;
+        rng_block_seed(&r, base, block * RNG_LANES + j);
+        for (int i = 0; i < 4; i++)
+            g->s[i][j] = r.s[i];
+    }
+}
+
+/* One step of all lanes: 16 uniforms in [0,1), lane j giving u[j] and u[8 + j]. */
+static inline void lanes_step(rng_lanes *g, float *u)
+{
+    for (int j = 0; j < RNG_LANES; j++) {
+        uint64_t s0 = g->s[0][j], s1 = g->s[1][j], s2 = g->s[2][j], s3 = g->s[3][j];
+        uint64_t x = rotl(s1 * 5, 7) * 9, t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 45);
+        g->s[0][j] = s0, g->s[1][j] = s1, g->s[2][j] = s2, g->s[3][j] = s3;
+        u[j] = (float)(x >> 40) * 0x1.0p-24f;
+        u[RNG_LANES + j] = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
+    }
+}
+
+void rng_lanes_bernoulli(rng_lanes *g, const float *p, float *h, size_t n)
+{
+    float u[2 * RNG_LANES];
+    size_t i = 0;
+    for (; i + 2 * RNG_LANES <= n; i += 2 * RNG_LANES) {
+        lanes_step(g, u);
+        for (int j = 0; j < 2 * RNG_LANES; j++)
+            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
+    }
+    if (i < n) {
+        lanes_step(g, u);
+        for (size_t j = 0; i + j < n; j++)
+            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
+    }
 }
 
 void irvi_rng_seed(irvi_rng *r, uint64_t seed, uint64_t stream)
@@ -61,12 +123,12 @@ void irvi_rng_seed(irvi_rng *r, uint64_t seed, uint64_t stream)
 
 float irvi_rng_uniform_f(irvi_rng *r)
 {
-    return (float)(irvi_rng_next(r) >> 40) * 0x1.0p-24f;
+    return (float)(next(r) >> 40) * 0x1.0p-24f;
 }
 
 double irvi_rng_uniform(irvi_rng *r)
 {
-    return (double)(irvi_rng_next(r) >> 11) * 0x1.0p-53;
+    return (double)(next(r) >> 11) * 0x1.0p-53;
 }
 
 double irvi_rng_gauss(irvi_rng *r)
@@ -85,7 +147,7 @@ void irvi_rng_fill_uniform(irvi_rng *r, float *out, size_t n)
     /* Two 24-bit uniforms per 64-bit draw halves the generator cost. */
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
-        uint64_t x = irvi_rng_next(r);
+        uint64_t x = next(r);
         out[i] = (float)(x >> 40) * 0x1.0p-24f;
         out[i + 1] = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
     }
@@ -114,7 +176,7 @@ void irvi_rng_bernoulli(irvi_rng *r, const float *p, float *h, size_t n)
 {
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
-        uint64_t x = irvi_rng_next(r);
+        uint64_t x = next(r);
         float u0 = (float)(x >> 40) * 0x1.0p-24f;
         float u1 = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
         h[i] = u0 < p[i] ? 1.0f : 0.0f;

@@ -235,6 +235,9 @@ irvi_status irvi_model_export_sbnparm(const irvi_model *m, const char *path)
     if (!m || !path || !*path)
         return irvi_fail(IRVI_EINVAL, "irvi_model_export_sbnparm: no model or no path");
     const irvi_arch *a = &m->arch;
+    if (a->latent != IRVI_LATENT_BERNOULLI) /* its hidden layers are softplus, not tanh */
+        return irvi_fail(IRVI_EINVAL, "%s: the SBN parameter file holds only binary-latent SBN "
+                         "models; this is a VAE (Gaussian latents)", path);
     if (a->prior != IRVI_PRIOR_FACTORIZED || a->gen_hidden || a->rec_hidden)
         return irvi_fail(IRVI_EINVAL, "%s: the SBN parameter file holds plain SBNs only (this "
                          "model has a %s%s%s)", path,

@@ -3,13 +3,15 @@
  * One step takes the next minibatch of the epoch's permutation:
  *   1. mu0 = recognition(x)                       (irvi_posterior_set_data)
  *   2. AIR family: mu_K = AIR(x, mu0; K, M, gamma) (irvi_refine_air_step x K);
- *      RWS: the proposal stays mu0
+ *      RWS and BiHM: the proposal stays mu0
  *   3. N fresh samples h ~ Bern(proposal) of every example, their
  *      log w = log p(x, h) - log q(h) under the proposal
  *   4. generative weights and recognition targets per algorithm
  *      (train_weights_targets, see train_impl.h) and the gradient of the
  *      batch-summed loss (train_loss_grad), plus 2 l2 theta on weight matrices
- *   5. RMSprop or SGD (optim.c); nothing is committed if anything is non-finite.
+ *   5. with sleep_interleave > 0, on every sleep_interleave-th update the sleep
+ *      phase's recognition gradient over dreams (x, h) ~ p (train_sleep.c)
+ *   6. RMSprop or SGD (optim.c); nothing is committed if anything is non-finite.
  *
  * Step metrics, all per example and in the fully sampled form
  * (1/S) sum_s log w_s (an unbiased estimate of the same ELBO as the reference
@@ -17,7 +19,8 @@
  *   lb  — from the N update samples under the proposal (q_K, or q_0 for RWS);
  *   lb0 — under q_0: for AIR with K >= 1 the M samples of the first AIR step,
  *         which are drawn from q_0 anyway (free); otherwise lb0 = lb;
- *   ess — mean over examples of the normalized ESS of the N update samples.
+ *   ess — mean over examples of the normalized ESS of the N update samples
+ *         (for BiHM, of its sqrt(p/q) update weights).
  *
  * Random numbers come only from the trainer's streams (seed, 1) for the
  * permutations, (seed, 2) for all training samples and (seed, 3), reseeded at
@@ -46,8 +49,8 @@ static double now_seconds(void)
 /* ---- names and options -------------------------------------------------- */
 
 static const char *const algo_names[] = {"air", "rws", "air-reweight", "air-inclusive", "vae",
-                                         "gdir"};
-#define N_ALGOS 6
+                                         "gdir", "bihm"};
+#define N_ALGOS 7
 
 const char *irvi_algo_name(irvi_algo a)
 {
@@ -61,8 +64,8 @@ irvi_status irvi_algo_parse(const char *s, irvi_algo *out)
             *out = (irvi_algo)i;
             return IRVI_OK;
         }
-    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive; "
-                                  "Gaussian models: vae, gdir)",
+    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive, "
+                                  "bihm; Gaussian models: vae, gdir)",
                      s ? s : "");
 }
 
@@ -128,103 +131,16 @@ irvi_status irvi_train_opts_validate(const irvi_train_opts *o)
     if (o->valid_n < 0)
         return irvi_fail(IRVI_EINVAL, "valid_n = %d validation examples (must be >= 0; 0 = all)",
                          o->valid_n);
+    if (o->sleep_interleave < 0 || o->sleep_interleave > 1000)
+        return irvi_fail(IRVI_EINVAL, "sleep_interleave = %d (must be 0..1000; 0 = no sleep phase)",
+                         o->sleep_interleave);
+    if (o->sleep_interleave && (o->algo == IRVI_ALGO_VAE || o->algo == IRVI_ALGO_GDIR))
+        return irvi_fail(IRVI_EINVAL, "the sleep phase is for binary models, not algorithm %s",
+                         irvi_algo_name(o->algo));
+    if ((long long)o->sleep_interleave * o->batch > (1LL << 24))
+        return irvi_fail(IRVI_EINVAL, "sleep_interleave %d x batch %d dreams is too many at once",
+                         o->sleep_interleave, o->batch);
     return IRVI_OK;
-}
-
-/* ---- the loss of a minibatch given its samples, weights and targets ----- */
-
-double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                  const float *wgen, const float *const *t, float l2)
-{
-    const irvi_arch *a = &m->arch;
-    model_log_joint(m, w, x, n, S, w->lp);
-    double J = 0;
-    for (int r = 0; r < S * n; r++)
-        J -= wgen[r] * w->lp[r];
-    model_recognize(m, w, x, n);
-    float one = 1, zero = 0;
-    for (int l = 0; l < a->L; l++)
-        for (size_t i = 0; i < (size_t)n * a->H[l]; i++) {
-            double l1 = k_bern_logp(&one, &w->ra[l][i], 1, a->squash);
-            double l0 = k_bern_logp(&zero, &w->ra[l][i], 1, a->squash);
-            J -= t[l][i] * l1 + (1.0 - t[l][i]) * l0;
-        }
-    for (int k = 0; k < m->nt; k++) {
-        const irvi_tensor *tn = &m->t[k];
-        if (!tn->decay)
-            continue;
-        double s = 0;
-        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
-        J += l2 * s;
-    }
-    return J;
-}
-
-void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                     const float *wgen, const float *const *t, float l2, float *grad)
-{
-    model_grad_gen(m, w, x, n, S, wgen, grad);
-    /* The recognition buffers (ra, rmu, xt) of the workspace are left alone by
-     * the refinement and the sampling passes, but recomputing them costs one
-     * small GEMM and keeps this function independent of what ran before. */
-    model_recognize(m, w, x, n);
-    model_grad_rec(m, w, n, t, 1.0f, grad);
-    if (l2 > 0)
-        for (int k = 0; k < m->nt; k++) {
-            const irvi_tensor *tn = &m->t[k];
-            if (!tn->decay)
-                continue;
-            float c = 2.0f * l2;
-            const float *p = m->p + tn->offset;
-            float *g = grad + tn->offset;
-            for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-                g[i] += c * p[i];
-        }
-}
-
-double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, int n, int S,
-                             const float *const *h, const double *lw, const float *const *muK,
-                             float *wn, float *wgen, float *const *t)
-{
-    double ess_sum = 0;
-    for (int b = 0; b < n; b++) {
-        double mx = -INFINITY, z = 0, s2 = 0;
-        for (int s = 0; s < S; s++)
-            mx = lw[(size_t)s * n + b] > mx ? lw[(size_t)s * n + b] : mx;
-        for (int s = 0; s < S; s++)
-            z += exp(lw[(size_t)s * n + b] - mx);
-        for (int s = 0; s < S; s++) {
-            double v = exp(lw[(size_t)s * n + b] - mx) / z;
-            wn[(size_t)s * n + b] = (float)v;
-            s2 += v * v;
-        }
-        ess_sum += 1.0 / (S * s2);
-    }
-    size_t R = (size_t)S * n;
-    for (size_t r = 0; r < R; r++)
-        wgen[r] = algo == IRVI_ALGO_AIR ? 1.0f / (float)S : wn[r];
-    int weighted = algo == IRVI_ALGO_RWS || algo == IRVI_ALGO_AIR_INCLUSIVE;
-    int use_mu = analytic && (algo == IRVI_ALGO_AIR || algo == IRVI_ALGO_AIR_REWEIGHT);
-    for (int l = 0; l < m->arch.L; l++) {
-        int H = m->arch.H[l];
-        if (use_mu) {
-            memcpy(t[l], muK[l], sizeof(float) * (size_t)n * H);
-            continue;
-        }
-        memset(t[l], 0, sizeof(float) * (size_t)n * H);
-        for (int s = 0; s < S; s++)
-            for (int b = 0; b < n; b++) {
-                float c = weighted ? wn[(size_t)s * n + b] : 1.0f / (float)S;
-                if (c == 0)
-                    continue;
-                const float *hr = h[l] + ((size_t)s * n + b) * H;
-                float *tb = t[l] + (size_t)b * H;
-                for (int i = 0; i < H; i++)
-                    tb[i] += c * hr[i];
-            }
-    }
-    return ess_sum / n;
 }
 
 /* ---- the trainer -------------------------------------------------------- */
@@ -290,21 +206,28 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
     fail |= !(t->wt = malloc(sizeof(float) * R));
     fail |= !(t->wn = malloc(sizeof(float) * R));
     fail |= !(t->vres = malloc(sizeof(irvi_eval_result) * VALID_BATCH));
-    for (int l = 0; l < model->arch.L; l++)
+    for (int l = 0; l < model->arch.L; l++) {
         fail |= !(t->tgt[l] = malloc(sizeof(float) * (size_t)B * model->arch.H[l]));
+        if (o->algo == IRVI_ALGO_BIHM)
+            fail |= !(t->tneg[l] = malloc(sizeof(float) * (size_t)B * model->arch.H[l]));
+    }
+    t->m = model; /* for sleep_alloc; handed back to the caller on failure */
+    if (!fail)
+        fail = sleep_alloc(t) != 0;
     if (!fail)
         fail = optim_init(&t->opt, o->opt, np) != 0;
     if (fail) {
+        t->m = NULL;
         irvi_trainer_free(t);
         return irvi_fail(IRVI_ENOMEM, "trainer buffers");
     }
     if ((st = irvi_model_clone(model, &t->best)) || (st = irvi_posterior_create(model, B, &t->q))) {
+        t->m = NULL;
         irvi_trainer_free(t);
         return st;
     }
     for (int i = 0; i < tr.n; i++)
         t->perm[i] = i;
-    t->m = model;
     *out = t;
     return IRVI_OK;
 }
@@ -331,8 +254,11 @@ void irvi_trainer_free(irvi_trainer *t)
     free(t->wt);
     free(t->wn);
     free(t->vres);
-    for (int l = 0; l < IRVI_MAX_LAYERS; l++)
+    for (int l = 0; l < IRVI_MAX_LAYERS; l++) {
         free(t->tgt[l]);
+        free(t->tneg[l]);
+    }
+    sleep_free(t);
     optim_free(&t->opt);
     irvi_posterior_free(t->q);
     irvi_posterior_free(t->vq);
@@ -362,9 +288,9 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         return st;
     irvi_posterior *q = t->q;
 
-    /* proposal: mu_K by AIR from mu0 (no gradient through it), or mu0 for RWS */
+    /* proposal: mu_K by AIR from mu0 (no gradient through it), or mu0 for RWS and BiHM */
     double lb0 = NAN;
-    int refine = o->algo != IRVI_ALGO_RWS && o->air.K > 0;
+    int refine = o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_BIHM && o->air.K > 0;
     for (int k = 0; refine && k < o->air.K; k++) {
         irvi_air_stats as;
         st = irvi_refine_air_step(q, m, &o->air, &t->rng, k == 0 ? &as : NULL);
@@ -394,12 +320,15 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
     if (!refine)
         lb0 = lb;
 
+    int bihm = o->algo == IRVI_ALGO_BIHM;
     double ess = train_weights_targets(m, o->algo, o->analytic_rec, n, N,
                                        (const float *const *)w->h, w->lw,
-                                       (const float *const *)q->mu, t->wn, t->wt, t->tgt);
+                                       (const float *const *)q->mu, t->wn, t->wt, t->tgt,
+                                       bihm ? t->tneg : NULL);
     memset(t->grad, 0, sizeof(float) * m->np);
-    train_loss_grad(m, w, q->x, n, N, t->wt, (const float *const *)t->tgt, o->l2, t->grad);
-    if ((st = trainer_apply(t, where)))
+    train_loss_grad(m, w, q->x, n, N, t->wt, (const float *const *)t->tgt,
+                    bihm ? (const float *const *)t->tneg : NULL, o->l2, t->grad);
+    if ((st = trainer_sleep(t, where)) || (st = trainer_apply(t, where)))
         return st;
     trainer_end_step(t, n, lb, lb0, ess, t0, out);
     return IRVI_OK;

@@ -1,24 +1,34 @@
 /* engine/train_impl.h — the trainer's insides, shared by train.c (the
- * steps), optim.c (RMSprop / SGD) and checkpoint.c (save / resume).
+ * steps), train_loss.c (the minibatch loss), train_sleep.c (the sleep phase),
+ * optim.c (RMSprop / SGD) and checkpoint.c (save / resume).
  *
- * The per-minibatch loss that every algorithm reduces to, given the update
- * samples h_r (R = S*n sample-major rows), one weight per sample row and one
- * soft recognition target per example:
+ * The per-minibatch loss that every binary algorithm reduces to, given the
+ * update samples h_r (R = S*n sample-major rows), one weight per sample row
+ * and one or two soft recognition targets per example:
  *
  *   J(theta) = - sum_r wgen[r] log p(x_{r mod n}, h_r; phi)
  *              - sum_b sum_l lb(t_l[b]; mu0_l[b](psi))
+ *              + sum_b sum_l lb(u_l[b]; mu0_l[b](psi))       (BiHM only)
  *              + l2 * sum_{tensors with decay} ||W||^2
  *
- * with lb(t; mu) = sum_i t_i log mu_i + (1 - t_i) log(1 - mu_i) (linear in t,
- * so a weighted sample mean as target equals the weighted sum of log q0 of
- * the samples). The algorithms differ only in wgen and t (spec 4, 5.1, 9):
+ * with lb(t; mu) = sum_i t_i log mu_i + (1 - t_i) log(1 - mu_i) (affine in t,
+ * so for weights summing to one, sum_n c_n lb(h_n; mu) = lb(sum_n c_n h_n; mu)).
+ * The algorithms differ only in wgen, t and u (spec 4, 5.1, 9):
  *
  *   AIR             wgen = 1/N,  t = mean_n h_n (or mu_K with analytic_rec)
  *   RWS             wgen = w~,   t = sum_n w~_n h_n      (samples from q_0)
  *   AIR_REWEIGHT    wgen = w~,   t = mean_n h_n (or mu_K with analytic_rec)
  *   AIR_INCLUSIVE   wgen = w~,   t = sum_n w~_n h_n
+ *   BIHM            wgen = w½,   t = sum_n w½_n h_n,  u = mean_n h_n (samples from q_0)
  *
- * where w~ = softmax over the N samples of an example of log p - log q.
+ * where w~ = softmax over the N samples of an example of lw = log p - log q,
+ * and w½ = softmax of lw / 2. BiHM's recognition term is
+ * -sum_n (w½_n - 1/N) log q0(h_n) = -lb(t) + lb(u): the two weight sets each
+ * sum to one, so the affine lb splits into two cross-entropies.
+ *
+ * The sleep phase (spec 5.2, train_sleep.c) adds, on every sleep_interleave-th
+ * update, J_sleep = -sum_d sum_l lb(h_dl; mu0_l(x_d)) over dreams (x_d, h_d) ~ p:
+ * the same cross-entropy with the dreamed latents as hard targets.
  */
 #ifndef IRVI_TRAIN_IMPL_H
 #define IRVI_TRAIN_IMPL_H
@@ -70,6 +80,11 @@ struct irvi_trainer {
     float *tgt[IRVI_MAX_LAYERS]; /* (batch, H_l) recognition targets */
     float *wt;              /* (N * batch) generative weights */
     float *wn;              /* (N * batch) normalized importance weights */
+    float *tneg[IRVI_MAX_LAYERS]; /* (batch, H_l) BiHM's subtracted targets (NULL otherwise) */
+    /* sleep phase (NULL / empty when sleep_interleave = 0): */
+    uint8_t *dx;            /* (sleep_interleave * batch, D) dreamed images */
+    float *dh[IRVI_MAX_LAYERS]; /* (sleep_interleave * batch, H_l) dreamed latents */
+    model_ws sws;           /* recognition pass over the dreams */
 };
 
 /* Allocate a trainer around model (not yet owned on failure) with the
@@ -92,22 +107,43 @@ void trainer_end_step(irvi_trainer *t, int n, double lb, double lb0, double ess,
                       irvi_step_metrics *out);
 double trainer_now(void);
 
-/* The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
- * and model_recognize. */
+/* ---- the minibatch loss (train_loss.c) ------------------------------------
+ * The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
+ * and model_recognize. u may be NULL (every algorithm but BiHM). */
 double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                  const float *wgen, const float *const *t, float l2);
+                  const float *wgen, const float *const *t, const float *const *u, float l2);
+/* -sum_b sum_l lb(t_l[b]; mu0_l[b]) after model_recognize on the same n examples. */
+double train_rec_xent(const irvi_model *m, const model_ws *w, int n, const float *const *t);
 /* Add dJ/dtheta to grad. model_log_joint must have been run on the same rows
  * with the current parameters (its logits are reused); the recognition pass
  * is rerun here so the workspace's recognition buffers match x. */
 void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                     const float *wgen, const float *const *t, float l2, float *grad);
-/* Weights and targets of an algorithm from the S*n rows in w->h with log
- * weights lw (S*n): wn gets the per-example softmax of lw, wgen the generative
- * weights, t the recognition targets; muK (per layer, (n, H_l)) is the
- * proposal's mean, used with analytic. Returns the mean over examples of the
- * normalized ESS 1 / (S sum_n wn^2). */
+                     const float *wgen, const float *const *t, const float *const *u, float l2,
+                     float *grad);
+/* Weights and targets of an algorithm from the S*n rows in h with log
+ * weights lw (S*n): wn gets the per-example softmax of lw (of lw / 2 for
+ * BiHM), wgen the generative weights, t the recognition targets and, for
+ * BiHM, u the subtracted targets (u may be NULL otherwise); muK (per layer,
+ * (n, H_l)) is the proposal's mean, used with analytic. Returns the mean over
+ * examples of the normalized ESS 1 / (S sum_n wn^2) of those weights. */
 double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, int n, int S,
                              const float *const *h, const double *lw, const float *const *muK,
-                             float *wn, float *wgen, float *const *t);
+                             float *wn, float *wgen, float *const *t, float *const *u);
+
+/* ---- the sleep phase (train_sleep.c) ------------------------------------
+ * J_sleep of n dreams x (n, D) with latents h[l] (n, H_l): runs model_recognize. */
+double sleep_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
+                  const float *const *h);
+/* Add dJ_sleep/dpsi to grad (generative entries untouched). */
+void sleep_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
+                     const float *const *h, float *grad);
+/* Buffers for the trainer's dreams (nothing when sleep_interleave = 0);
+ * -1 when out of memory. Freed by sleep_free. */
+int sleep_alloc(irvi_trainer *t);
+void sleep_free(irvi_trainer *t);
+/* When the update in progress is a sleep update (sleep on and updates %
+ * sleep_interleave == 0), draw the dreams from t's training stream (after the
+ * wake phase's draws) and add dJ_sleep to t->grad; otherwise nothing. */
+irvi_status trainer_sleep(irvi_trainer *t, const char *where);
 
 #endif

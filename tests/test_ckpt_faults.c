@@ -10,6 +10,9 @@
  *                   part-way with EFBIG, a partial temporary file exists
  *   no directory    the temporary name is a dangling symlink into a missing
  *                   directory: the temporary file cannot be created
+ *   killed writer   PATH.tmp.<pid> of a process that no longer exists (left
+ *                   by SIGKILL) is removed by the next save of PATH; a live
+ *                   writer's, another target's and a non-pid suffix are kept
  *   full tmpfs      in a child with its own mount namespace (unshare, as root
  *                   or through a user namespace) a 256 KiB tmpfs is filled up
  *                   and the next save fails with ENOSPC; skipped (with a note)
@@ -240,6 +243,85 @@ static void test_symlink_faults(int model)
     irvi_trainer_free(t);
 }
 
+/* ---- temporary files of killed writers ----------------------------------- */
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return lstat(p, &sb) == 0;
+}
+
+static void touch(const char *p)
+{
+    FILE *f = fopen(p, "w");
+    CHECK_MSG(f != NULL, "cannot create %s", p);
+    if (f) {
+        fputs("half a checkpoint", f);
+        fclose(f);
+    }
+}
+
+/* A SIGKILLed writer leaves PATH.tmp.<pid> behind. The next save of PATH
+ * removes those whose process is gone, and nothing else: not a live
+ * writer's, not another target's, not a name whose suffix is no pid. */
+static void test_stale_temps(void)
+{
+    irvi_trainer *t = make_trainer();
+    if (!t)
+        return;
+    steps(t, 2);
+    pid_t dead = fork(), alive = dead > 0 ? fork() : -1;
+    if (dead == 0)
+        _exit(0);
+    if (alive == 0) {
+        pause(); /* killed below */
+        _exit(0);
+    }
+    CHECK(dead > 0 && alive > 0 && waitpid(dead, NULL, 0) == dead); /* reaped: the pid is free */
+    char p_dead[1300], p_alive[1300], p_other[1300], p_junk[1300], p_dead2[1300];
+    const char *path = PATH("stale.irvi");
+    snprintf(p_dead, sizeof p_dead, "%s.tmp.%ld", path, (long)dead);
+    snprintf(p_alive, sizeof p_alive, "%s.tmp.%ld", path, (long)alive);
+    snprintf(p_junk, sizeof p_junk, "%s.tmp.%ldx", path, (long)dead);
+    snprintf(p_other, sizeof p_other, "%s.tmp.%ld", PATH("other.irvi"), (long)dead);
+    touch(p_dead);
+    touch(p_alive);
+    touch(p_junk);
+    touch(p_other);
+    CHECK_OK(irvi_trainer_save(t, path));
+    CHECK_MSG(!exists(p_dead), "a dead writer's temporary file is still there: %s", p_dead);
+    CHECK_MSG(exists(p_alive), "a live writer's temporary file was removed: %s", p_alive);
+    CHECK_MSG(exists(p_junk), "a non-pid suffix was taken for a pid: %s", p_junk);
+    CHECK_MSG(exists(p_other), "another target's temporary file was removed: %s", p_other);
+    irvi_trainer *r = NULL;
+    CHECK_OK(irvi_trainer_resume(path, g_ds, &r));
+    CHECK(r && irvi_trainer_updates(r) == irvi_trainer_updates(t));
+    irvi_trainer_free(r);
+    /* model files (best.irvi) too, and a relative path (cleaned in ".") */
+    snprintf(p_dead2, sizeof p_dead2, "%s.tmp.%ld", path, (long)dead);
+    touch(p_dead2);
+    CHECK_OK(irvi_model_save(irvi_trainer_best(t), path));
+    CHECK_MSG(!exists(p_dead2), "model save left a dead writer's file: %s", p_dead2);
+    char cwd[1024];
+    if (getcwd(cwd, sizeof cwd) && chdir(root) == 0) {
+        snprintf(p_dead2, sizeof p_dead2, "rel.irvi.tmp.%ld", (long)dead);
+        touch(p_dead2);
+        CHECK_OK(irvi_model_save(irvi_trainer_best(t), "rel.irvi"));
+        CHECK_MSG(!exists(p_dead2), "relative path: a dead writer's file is left: %s", p_dead2);
+        unlink("rel.irvi");
+        CHECK(chdir(cwd) == 0);
+    }
+    printf("stale temporary files: the dead writer's removed (pid %ld), the live writer's "
+           "(pid %ld), a non-pid suffix and another target's kept\n", (long)dead, (long)alive);
+    kill(alive, SIGKILL);
+    waitpid(alive, NULL, 0);
+    unlink(p_alive);
+    unlink(p_junk);
+    unlink(p_other);
+    unlink(path);
+    irvi_trainer_free(t);
+}
+
 /* ---- a real full filesystem: tmpfs in a private mount namespace ---------- */
 
 static int write_str(const char *path, const char *s)
@@ -375,6 +457,7 @@ int main(void)
         return CHECK_DONE();
     test_symlink_faults(0);
     test_symlink_faults(1);
+    test_stale_temps();
     test_full_tmpfs();
     irvi_dataset_free(g_ds);
     unlink(PATH("checkpoint.irvi"));

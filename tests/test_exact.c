@@ -2,9 +2,10 @@
  * enumeration written here in double precision: all 2^H states, the output
  * logits A = h G_0 + c_0 and log p(x|h) + log p(h) summed per state in double,
  * then a log-sum-exp per data point. Covers the factored path (plain sigmoid)
- * and the general path (squash; DARN prior with a tanh layer), several state
- * chunks (H = 13: 4 chunks of 2048), more than 1024 data points (the point
- * blocking), progress, cancellation and the argument checks. */
+ * and the general path (squash; DARN prior with a tanh layer), several tasks
+ * of 1024 states (H = 13: 8) and several rounds of 16 tasks (H = 15: 2),
+ * more than 1024 data points (the point blocking), 1 and 2 threads giving the
+ * same bits, progress, cancellation and the argument checks. */
 #include "check.h"
 #include "irvi/eval.h"
 #include "irvi/model.h"
@@ -168,7 +169,7 @@ static void check_direct(const char *what, int D, int H, int sq, int n, uint64_t
     prog_t pg = {0, 0, 0, 0};
     CHECK_OK(irvi_exact_ll(m, x, n, ll, progress_cb, &pg));
     size_t ns = (size_t)1 << H;
-    int chunks = (int)((ns + 2047) / 2048);
+    int chunks = (int)((ns + 16383) / 16384); /* one call per round of 16 x 1024 states */
     CHECK_MSG(pg.calls == chunks && pg.last == (double)ns && pg.total == (double)ns,
               "%s: progress %d calls, last %g of %g", what, pg.calls, pg.last, pg.total);
     direct_ll(m, x, n, ref);
@@ -184,12 +185,38 @@ static void check_direct(const char *what, int D, int H, int sq, int n, uint64_t
         }
     }
     CHECK_MSG(bad == 0, "%s: %d of %d points off by more than 1e-5 relative", what, bad, n);
-    printf("exact %-26s D=%-3d H=%d n=%-4d %d chunks: log p(x) ~ %8.2f, max rel err %.2e\n", what,
+    printf("exact %-26s D=%-3d H=%d n=%-4d %d rounds: log p(x) ~ %8.2f, max rel err %.2e\n", what,
            D, H, n, pg.calls, ref[0], maxrel);
     free(ll);
     free(ref);
     free(x);
     irvi_model_free(m);
+}
+
+/* Tasks run on the pool: the result must not depend on the thread count. */
+static void check_threads(uint64_t seed)
+{
+    int n = 9, sqs[2] = {0, 1};
+    for (int k = 0; k < 2; k++) {
+        irvi_model *m = random_model(64, 15, IRVI_PRIOR_FACTORIZED, 0, sqs[k], 0.5, seed + k);
+        uint8_t *x = data_for(m, n, seed);
+        double l1[9], l2[9], l3[9];
+        int before = irvi_get_threads();
+        irvi_set_threads(1);
+        CHECK_OK(irvi_exact_ll(m, x, n, l1, NULL, NULL));
+        irvi_set_threads(2);
+        CHECK_OK(irvi_exact_ll(m, x, n, l2, NULL, NULL));
+        irvi_set_threads(3);
+        CHECK_OK(irvi_exact_ll(m, x, n, l3, NULL, NULL));
+        irvi_set_threads(before);
+        int same = 1;
+        for (int b = 0; b < n; b++)
+            same &= l1[b] == l2[b] && l1[b] == l3[b];
+        CHECK_MSG(same, "exact (squash %d): 1, 2 and 3 threads differ: %.17g %.17g %.17g",
+                  sqs[k], l1[0], l2[0], l3[0]);
+        free(x);
+        irvi_model_free(m);
+    }
 }
 
 /* The general path with a DARN prior and a tanh layer, against the
@@ -252,7 +279,7 @@ static void check_rejects(void)
     CHECK_NEAR(ll[1], -4 * log(2.0), 1e-6);
     irvi_model_free(m);
     /* cancellation: by the progress callback and by the global flag */
-    m = random_model(6, 13, IRVI_PRIOR_FACTORIZED, 0, 0, 0.5, 3);
+    m = random_model(6, 16, IRVI_PRIOR_FACTORIZED, 0, 0, 0.5, 3); /* 4 rounds */
     uint8_t *xx = data_for(m, 4, 3);
     double l4[4];
     prog_t pg = {0, 0, 0, 2};
@@ -271,8 +298,11 @@ int main(int argc, char **argv)
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) * 100 : 100;
     check_direct("plain (factored)", 784, 12, 0, 6, seed + 1);
     check_direct("squash (general)", 784, 12, 1, 6, seed + 2);
-    check_direct("plain, 4 chunks", 784, 13, 0, 4, seed + 3);
-    check_direct("squash, 4 chunks", 784, 13, 1, 4, seed + 4);
+    check_direct("plain, 8 tasks", 784, 13, 0, 4, seed + 3);
+    check_direct("squash, 8 tasks", 784, 13, 1, 4, seed + 4);
+    check_direct("plain, 2 rounds", 40, 15, 0, 5, seed + 9);
+    check_direct("squash, 2 rounds", 20, 15, 1, 3, seed + 10);
+    check_threads(seed + 11);
     check_direct("plain, 1100 points", 20, 13, 0, 1100, seed + 5);
     check_direct("squash, 1100 points", 20, 13, 1, 1100, seed + 6);
     check_direct("plain, H=3", 50, 3, 0, 7, seed + 7);

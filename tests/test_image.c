@@ -599,6 +599,30 @@ static void test_plot(void)
         free(img);
     }
 
+    /* log x axis: whole decades, a decade per tick, points placed by log10 x;
+     * x <= 0 breaks the line like NaN */
+    {
+        double lx[5] = {0, 0.5, 1, 10, 50}, ly[5] = {1, 2, 3, 4, 5};
+        irvi_series ls = {"log", lx, ly, 5, RED};
+        irvi_plot q = {.series = &ls, .nseries = 1, .xlog = 1};
+        irvi_plot_frame g;
+        CHECK_OK(irvi_plot_layout(&q, W, H, &g));
+        CHECK_MSG(fabs(g.xmin - 0.1) < 1e-12 && fabs(g.xmax - 100) < 1e-9 && g.xstep == 10,
+                  "log axis range %g..%g step %g (want 0.1..100, 10)", g.xmin, g.xmax, g.xstep);
+        uint8_t *img = malloc(cap);
+        CHECK_OK(irvi_plot_render(&q, W, H, img, cap));
+        /* x = 1 is one third of the way from 0.1 to 100; x = 10 two thirds */
+        for (int i = 2; i <= 3; i++) {
+            int px = (int)lround(g.x0 + (i - 1) / 3.0 * (g.x1 - g.x0));
+            CHECK_MSG(near_color(img, W, H, px, map_py(&g, ly[i]), 2, RED),
+                      "log point x = %g not drawn at its decade", lx[i]);
+        }
+        /* nothing drawn left of x = 0.5 (the x = 0 point is not drawable) */
+        int px05 = (int)lround(g.x0 + (log10(0.5) + 1) / 3.0 * (g.x1 - g.x0));
+        CHECK(count_color(img, W, g.x0 + 1, g.y0, px05 - 3, g.y1, RED) == 0);
+        free(img);
+    }
+
     /* nothing at all, and errors */
     {
         irvi_plot q = {0};

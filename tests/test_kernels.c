@@ -525,6 +525,67 @@ static void test_utils(void)
     free(xs);
 }
 
+/* ---- long sums: softplus sum (products of 1 + e^-|a| per block) and the
+ * shifted log-sum-exp of the exact enumeration --------------------------- */
+static void test_sums(void)
+{
+    static const size_t lens[] = {0, 1, 15, 16, 17, 100, 784, 1023, 1024, 1025, 5000};
+    enum { NMAX = 5000 };
+    float *a = malloc(NMAX * sizeof *a), *tmp = malloc(NMAX * sizeof *tmp);
+    double *c = malloc(NMAX * sizeof *c);
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+            size_t n = lens[li];
+            long double ref = 0, absum = 0;
+            for (size_t i = 0; i < n; i++) {
+                /* kind 0: moderate; 1: some huge of either sign; 2: all >= 20 (factors ~1) */
+                double v = kind == 2 ? 20 + 10 * urand() : (urand() * 2 - 1) * 30;
+                if (kind == 1 && i % 7 == 3)
+                    v = (i % 2 ? 1 : -1) * 1e4;
+                a[i] = (float)v;
+                long double t = softplus_l(a[i]);
+                ref += t;
+                absum += fabsl(t);
+            }
+            double got = k_softplus_sum(a, n);
+            CHECK_MSG(fabsl(got - ref) <= 2e-6L * absum + 1e-6L,
+                      "softplus_sum kind %d n=%zu: %.12g, ref %.12Lg", kind, n, got, ref);
+            if (n == 0)
+                continue;
+            /* lse of t + c, with c large and negative as in the enumeration */
+            long double m = -INFINITY, sl = 0;
+            for (size_t i = 0; i < n; i++) {
+                c[i] = -500 + 20 * urand();
+                long double v = (long double)a[i] + c[i];
+                m = v > m ? v : m;
+            }
+            for (size_t i = 0; i < n; i++)
+                sl += expl((long double)a[i] + c[i] - m);
+            double sum, mx = k_lse_tc(a, c, n, tmp, &sum);
+            CHECK_MSG(mx == (double)m, "lse_tc kind %d n=%zu: max %.17g, ref %.17Lg", kind, n, mx,
+                      m);
+            CHECK_MSG(fabsl(sum - sl) <= 1e-6L * sl, "lse_tc kind %d n=%zu: sum %.12g, ref %.12Lg",
+                      kind, n, sum, sl);
+        }
+    /* a NaN stays visible; +inf gives +inf */
+    for (size_t i = 0; i < 100; i++)
+        a[i] = 0.5f;
+    a[37] = NAN;
+    CHECK(isnan(k_softplus_sum(a, 100)));
+    a[37] = INFINITY;
+    CHECK(k_softplus_sum(a, 100) == INFINITY);
+    /* the Bernoulli mass takes the same route: y a - softplus(a) summed, 784 terms */
+    float y[784];
+    long double ref = 0;
+    for (int i = 0; i < 784; i++) {
+        a[i] = (float)((urand() * 2 - 1) * 15);
+        y[i] = urand() < 0.4 ? 1.0f : 0.0f;
+        ref += y[i] * (long double)a[i] - softplus_l(a[i]);
+    }
+    CHECK_NEAR(k_bern_logp(y, a, 784, 0), (double)ref, 1e-7 * fabsl(ref) + 1e-6);
+    free(a), free(tmp), free(c);
+}
+
 int main(void)
 {
     float a[32];
@@ -540,6 +601,7 @@ int main(void)
     test_bern_grad_exact();
     test_bern_mu_entropy();
     test_utils();
+    test_sums();
 
     /* n = 0 writes nothing */
     float sentinel = 77.0f;

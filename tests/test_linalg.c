@@ -3,9 +3,16 @@
  * variants and padded (non-contiguous) leading dimensions; la_dgemm vs a
  * double loop; la_saxpy. Padding is filled with NaN, so a BLAS call that
  * reads outside the matrix poisons the result, and a write outside it is
- * seen in the padding of C. */
+ * seen in the padding of C. The engine's pool (pool.h): every item run once,
+ * nested and concurrent dispatch run inline, and products large enough to be
+ * split over it (by rows or by columns of C) give the same bits with 1, 2 and
+ * 3 threads. */
 #include "check.h"
 #include "linalg.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include <float.h>
 #include <math.h>
@@ -221,26 +228,137 @@ static void test_threads(void)
     int before = la_get_threads();
     CHECK(before >= 1);
     la_set_threads(1);
-    CHECK(la_get_threads() == 1);
-    /* the product does not depend on the thread count */
-    enum { M = 64, N = 300, K = 200 };
-    float *A = malloc(M * K * sizeof *A), *B = malloc(K * N * sizeof *B);
-    float *C1 = malloc(M * N * sizeof *C1), *C2 = malloc(M * N * sizeof *C2);
-    for (int i = 0; i < M * K; i++)
-        A[i] = (float)(urand() - 0.5);
-    for (int i = 0; i < K * N; i++)
-        B[i] = (float)(urand() - 0.5);
-    la_sgemm(0, 0, M, N, K, 1.0f, A, K, B, N, 0.0f, C1, N);
-    la_set_threads(2);
-    la_sgemm(0, 0, M, N, K, 1.0f, A, K, B, N, 0.0f, C2, N);
-    int bad = 0;
-    for (int i = 0; i < M * N; i++)
-        bad += !(fabsf(C1[i] - C2[i]) <= 1e-4f);
-    CHECK(bad == 0);
+    CHECK(la_get_threads() == 1 && irvi_get_threads() == 1);
     la_set_threads(0); /* ignored: stays as it was */
-    CHECK(la_get_threads() >= 1);
+    CHECK(la_get_threads() == 1);
+    /* big enough to be split (2 M N K >= 4e6): rows of C, then columns of C
+     * (short wide C), every transpose combination, padded leading dimensions */
+    static const int shapes[][3] = {{300, 200, 40}, {20, 3000, 60}, {333, 77, 101}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++) {
+                int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2];
+                int ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+                int lda = ac + 3, ldb = bc + 5, ldc = N + 7;
+                float *A = smat(ar, ac, lda), *B = smat(br, bc, ldb);
+                float *C0 = smat(M, N, ldc);
+                size_t csz = (size_t)M * ldc;
+                float *Cr = malloc(csz * sizeof *Cr), *Ct[3];
+                memcpy(Cr, C0, csz * sizeof *Cr);
+                la_sgemm_ref(ta, tb, M, N, K, 0.75f, A, lda, B, ldb, 0.5f, Cr, ldc);
+                for (int t = 0; t < 3; t++) {
+                    Ct[t] = malloc(csz * sizeof *Ct[t]);
+                    memcpy(Ct[t], C0, csz * sizeof *Ct[t]);
+                    la_set_threads(t + 1);
+                    la_sgemm(ta, tb, M, N, K, 0.75f, A, lda, B, ldb, 0.5f, Ct[t], ldc);
+                }
+                int bad = 0, diff = 0, pad = 0;
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < ldc; j++) {
+                        size_t o = (size_t)i * ldc + j;
+                        if (j >= N) { /* padding untouched (NaN) */
+                            pad += !isnan(Ct[0][o]) || !isnan(Ct[1][o]) || !isnan(Ct[2][o]);
+                            continue;
+                        }
+                        bad += !(fabsf(Ct[0][o] - Cr[o]) <= 1e-4f * (1 + fabsf(Cr[o])));
+                        diff += memcmp(&Ct[0][o], &Ct[1][o], sizeof(float)) != 0 ||
+                                memcmp(&Ct[0][o], &Ct[2][o], sizeof(float)) != 0;
+                    }
+                CHECK_MSG(bad == 0 && diff == 0 && pad == 0,
+                          "split sgemm %dx%dx%d ta=%d tb=%d: %d off the reference, %d differ "
+                          "between 1/2/3 threads, %d padding writes",
+                          M, N, K, ta, tb, bad, diff, pad);
+                free(A), free(B), free(C0), free(Cr);
+                for (int t = 0; t < 3; t++)
+                    free(Ct[t]);
+            }
     la_set_threads(before);
-    free(A), free(B), free(C1), free(C2);
+}
+
+/* ---- pool_run ------------------------------------------------------------ */
+typedef struct {
+    int *hits;
+    atomic_int calls, nested_ok;
+} pool_t;
+
+static void mark(void *ctx, int lo, int hi)
+{
+    pool_t *p = ctx;
+    atomic_fetch_add(&p->calls, 1);
+    for (int i = lo; i < hi; i++)
+        p->hits[i]++; /* each item belongs to exactly one range */
+}
+
+static void inner_mark(void *ctx, int lo, int hi)
+{
+    int *v = ctx;
+    for (int i = lo; i < hi; i++)
+        v[i] = i;
+}
+
+static void nest(void *ctx, int lo, int hi)
+{
+    pool_t *p = ctx;
+    CHECK(pool_nested());
+    int v[5] = {-1, -1, -1, -1, -1};
+    pool_run(5, inner_mark, v); /* runs inline, on this thread */
+    int ok = 1;
+    for (int i = 0; i < 5; i++)
+        ok &= v[i] == i;
+    if (ok)
+        atomic_fetch_add(&p->nested_ok, 1);
+    mark(ctx, lo, hi);
+}
+
+static void *other_dispatcher(void *arg)
+{
+    pool_t *p = arg;
+    for (int k = 0; k < 200; k++)
+        pool_run(1000, mark, p); /* hits[1000..1999]: a second engine thread */
+    return NULL;
+}
+
+static void test_pool(void)
+{
+    int before = irvi_get_threads();
+    enum { N = 1000 };
+    int *hits = calloc(2 * N, sizeof *hits);
+    for (int t = 1; t <= 4; t++) {
+        irvi_set_threads(t);
+        CHECK(pool_threads() == t && !pool_nested());
+        for (int n = 0; n <= 9; n++) { /* fewer items than threads too */
+            pool_t p = {hits, 0, 0};
+            memset(hits, 0, sizeof(int) * n);
+            pool_run(n, mark, &p);
+            int ok = 1;
+            for (int i = 0; i < n; i++)
+                ok &= hits[i] == 1;
+            CHECK_MSG(ok && atomic_load(&p.calls) == (n < t ? n : t),
+                      "pool_run(%d) with %d threads: %d calls", n, t, atomic_load(&p.calls));
+        }
+        pool_t p = {hits, 0, 0};
+        memset(hits, 0, sizeof(int) * N);
+        pool_run(N, nest, &p);
+        int ok = 1;
+        for (int i = 0; i < N; i++)
+            ok &= hits[i] == 1;
+        CHECK_MSG(ok && atomic_load(&p.nested_ok) == t, "nested pool_run, %d threads", t);
+    }
+    /* two threads dispatching at once: one gets the pool, the other runs inline */
+    irvi_set_threads(2);
+    pool_t p1 = {hits, 0, 0}, p2 = {hits + N, 0, 0};
+    memset(hits, 0, sizeof(int) * 2 * N);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, other_dispatcher, &p2) == 0);
+    for (int k = 0; k < 200; k++)
+        pool_run(N, mark, &p1);
+    pthread_join(th, NULL);
+    int ok = 1;
+    for (int i = 0; i < 2 * N; i++)
+        ok &= hits[i] == 200;
+    CHECK_MSG(ok, "concurrent dispatch: items not run exactly 200 times");
+    irvi_set_threads(before);
+    free(hits);
 }
 
 int main(void)
@@ -249,5 +367,6 @@ int main(void)
     test_dgemm();
     test_saxpy();
     test_threads();
+    test_pool();
     return CHECK_DONE();
 }

@@ -9,6 +9,7 @@
 #include "irvi/eval.h"
 #include "irvi/refine.h"
 #include "kernels.h"
+#include "pool.h"
 #include "posterior.h"
 
 #include <math.h>
@@ -18,6 +19,23 @@
 #include <string.h>
 
 static uint64_t seed0 = 1;
+
+/* The engine's parallel draw (posterior.h) written out serially: S samples of
+ * n examples (S*n rows) from the means mu[l] into h[l]. */
+static void draw_like_engine(irvi_rng *r, const irvi_arch *a, const float *const *mu, int n,
+                             int S, float *const *h)
+{
+    uint64_t base = irvi_rng_next(r);
+    int R = S * n;
+    for (int blk = 0; blk * DRAW_BLOCK < R; blk++) {
+        rng_lanes g;
+        rng_lanes_seed(&g, base, (uint64_t)blk);
+        for (int row = blk * DRAW_BLOCK; row < R && row < (blk + 1) * DRAW_BLOCK; row++)
+            for (int l = 0; l < a->L; l++)
+                rng_lanes_bernoulli(&g, mu[l] + (size_t)(row % n) * a->H[l],
+                                    h[l] + (size_t)row * a->H[l], (size_t)a->H[l]);
+    }
+}
 
 /* ---- tiny models ------------------------------------------------------------ */
 static irvi_arch arch_of(int D, int L, const int *H, irvi_prior prior, int gh, int sq)
@@ -346,8 +364,10 @@ static void check_chunks(int n, int N, int Hn, uint64_t seed)
     size_t nh = (size_t)n * Hn;
     float *h = malloc(sizeof(float) * N * nh);
     irvi_rng_seed(&r, seed, 9);
-    for (int s = 0; s < N; s++)
-        irvi_rng_bernoulli(&r, mu, h + s * nh, nh);
+    for (int done = 0; done < N; done += chunk) { /* one draw per chunk, as the engine */
+        float *hc = h + (size_t)done * nh;
+        draw_like_engine(&r, &a, &mu, n, N - done < chunk ? N - done : chunk, &hc);
+    }
     double *lp = malloc(sizeof(double) * N * n), *lw = malloc(sizeof(double) * N);
     const float *hp[1] = {h};
     CHECK_OK(irvi_model_log_joint(m, x, n, N, hp, lp));
@@ -433,11 +453,7 @@ static void check_air_replica(const char *what, const irvi_arch *a, int bihm, fl
     irvi_rng_seed(&r, seed, 29);
     CHECK_OK(irvi_refine_air_step(q, m, &o, &r, &st));
     irvi_rng_seed(&r, seed, 29);
-    for (int l = 0; l < L; l++) {
-        size_t nh = (size_t)n * a->H[l];
-        for (int k = 0; k < M; k++)
-            irvi_rng_bernoulli(&r, mu0[l], h[l] + k * nh, nh);
-    }
+    draw_like_engine(&r, a, (const float *const *)mu0, n, M, h);
     double lp[7 * 13], lw[7 * 13], sum_lw = 0, sum_ess = 0, maxd = 0;
     CHECK_OK(irvi_model_log_joint(m, x, n, M, (const float *const *)h, lp));
     for (int k = 0; k < M; k++)
@@ -943,6 +959,62 @@ static void check_recon(int squash, uint64_t seed)
     irvi_model_free(m);
 }
 
+/* The engine splits sampling, passes and folds over its pool: AIR steps,
+ * evaluation and reconstructions must give the same bits with 1, 2 and 3
+ * threads (sizes that take several row blocks and split GEMMs). */
+static void check_thread_invariance(uint64_t seed)
+{
+    int H[2] = {100, 40}, n = 40;
+    irvi_arch a = arch_of(784, 2, H, IRVI_PRIOR_DARN, 0, 0);
+    irvi_model *m = tiny_model(&a, 0.2, 0.5, seed);
+    uint8_t *x = model_data(m, n, seed);
+    irvi_air_opts o = {3, 20, 0.3f, 1e-6f, 0};
+    float *mu[3];
+    float *rec[3];
+    irvi_eval_result res[3][40];
+    double en[3][40];
+    int before = irvi_get_threads();
+    for (int t = 0; t < 3; t++) {
+        irvi_set_threads(t + 1);
+        irvi_posterior *q;
+        CHECK_OK(irvi_posterior_create(m, n, &q));
+        CHECK_OK(irvi_posterior_set_data(q, m, x, n));
+        irvi_rng r;
+        irvi_rng_seed(&r, seed, 41);
+        CHECK_OK(irvi_refine_air(q, m, &o, &r));
+        CHECK_OK(irvi_eval_posterior(q, m, 150, &r, res[t], NULL, NULL)); /* 2 chunks */
+        rec[t] = malloc(sizeof(float) * n * a.D);
+        CHECK_OK(irvi_eval_recon(q, m, 30, &r, rec[t], en[t]));
+        mu[t] = malloc(sizeof(float) * n * (H[0] + H[1]));
+        memcpy(mu[t], irvi_posterior_mu(q, 0), sizeof(float) * n * H[0]);
+        memcpy(mu[t] + n * H[0], irvi_posterior_mu(q, 1), sizeof(float) * n * H[1]);
+        irvi_posterior_free(q);
+    }
+    irvi_set_threads(before);
+    for (int t = 1; t < 3; t++) {
+        CHECK_MSG(!memcmp(mu[0], mu[t], sizeof(float) * n * (H[0] + H[1])),
+                  "refined means differ between 1 and %d threads", t + 1);
+        CHECK_MSG(!memcmp(res[0], res[t], sizeof res[0]),
+                  "evaluation differs between 1 and %d threads: lb %.17g vs %.17g", t + 1,
+                  res[0][0].lb, res[t][0].lb);
+        CHECK_MSG(!memcmp(rec[0], rec[t], sizeof(float) * n * a.D) &&
+                      !memcmp(en[0], en[t], sizeof en[0]),
+                  "reconstructions differ between 1 and %d threads", t + 1);
+    }
+    /* and they are not trivially equal: the refinement moved the means */
+    const float *mu0 = NULL;
+    irvi_posterior *q;
+    CHECK_OK(irvi_posterior_create(m, n, &q));
+    CHECK_OK(irvi_posterior_set_data(q, m, x, n));
+    mu0 = irvi_posterior_mu(q, 0);
+    CHECK(memcmp(mu0, mu[0], sizeof(float) * n * H[0]) != 0);
+    irvi_posterior_free(q);
+    for (int t = 0; t < 3; t++)
+        free(mu[t]), free(rec[t]);
+    free(x);
+    irvi_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -966,6 +1038,8 @@ int main(int argc, char **argv)
     check_estimators("DARN 6", &darn, s + 13);
     check_estimators("SBN 4-3", &two, s + 14);
     check_estimators("SBN 4-3 DARN sq", &two_sq, s + 15);
+
+    check_thread_invariance(s + 19);
 
     check_chunks(1, 9000, 6, s + 21);
     check_chunks(3, 9000, 6, s + 22);

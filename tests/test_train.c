@@ -152,7 +152,7 @@ static void load_h(const irvi_model *m, model_ws *w, const fixed_batch *fb)
 static double loss_at(irvi_model *m, model_ws *w, const fixed_batch *fb, float l2)
 {
     load_h(m, w, fb);
-    return train_loss(m, w, fb->x, fb->n, fb->S, fb->wgen, (const float *const *)fb->t, l2);
+    return train_loss(m, w, fb->x, fb->n, fb->S, fb->wgen, (const float *const *)fb->t, NULL, l2);
 }
 
 static void fd_check(const char *label, irvi_arch a)
@@ -177,7 +177,7 @@ static void fd_check(const char *label, irvi_arch a)
     float *g = calloc(np, sizeof(float));
     load_h(m, &w, &fb);
     model_log_joint(m, &w, fb.x, fb.n, fb.S, w.lp);
-    train_loss_grad(m, &w, fb.x, fb.n, fb.S, fb.wgen, (const float *const *)fb.t, l2, g);
+    train_loss_grad(m, &w, fb.x, fb.n, fb.S, fb.wgen, (const float *const *)fb.t, NULL, l2, g);
     float *p = irvi_model_params(m);
     int bad = 0;
     double worst = 0;
@@ -285,7 +285,7 @@ static void test_stated_losses(void)
     for (int algo = 0; algo < 4; algo++) {
         double ess = train_weights_targets(m, (irvi_algo)algo, 0, n, S,
                                            (const float *const *)fb.h, lw,
-                                           (const float *const *)mu, wn, wgen, fb.t);
+                                           (const float *const *)mu, wn, wgen, fb.t, NULL);
         CHECK(ess >= 1.0 / S - 1e-9 && ess <= 1 + 1e-9);
         for (int b = 0; b < n; b++) {
             double sw = 0;
@@ -313,7 +313,7 @@ static void test_stated_losses(void)
     }
     /* analytic targets are mu_K for AIR and AIR_REWEIGHT */
     train_weights_targets(m, IRVI_ALGO_AIR, 1, n, S, (const float *const *)fb.h, lw,
-                          (const float *const *)mu, wn, wgen, fb.t);
+                          (const float *const *)mu, wn, wgen, fb.t, NULL);
     CHECK(!memcmp(fb.t[0], mu[0], sizeof(float) * n * ar.H[0]));
     for (int l = 0; l < ar.L; l++)
         free(mu[l]);

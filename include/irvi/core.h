@@ -47,7 +47,9 @@ void irvi_set_log(irvi_log_fn fn, void *user);
 void irvi_log(irvi_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* BLAS threads (0 = all cores). Call before work starts, from the engine thread. */
+/* Engine threads (0 = all cores): the engine's own workers run the sampling,
+ * the elementwise maths and the BLAS calls (OpenBLAS itself stays at one
+ * thread). Results do not depend on the count. Call from the engine thread. */
 void irvi_set_threads(int n);
 int irvi_get_threads(void);
 

@@ -128,13 +128,18 @@ typedef struct {
     double xmin, xmax;      /* fixed x range when xmin < xmax, else automatic */
     double ymin, ymax;      /* fixed y range when ymin < ymax, else automatic */
     int text_scale;         /* font magnification; <= 0: 2 if h >= 400, else 1 */
+    int xlog;               /* logarithmic x axis: ticks at powers of ten, the range
+                               widened to whole decades; points with x <= 0 are
+                               treated like non-finite ones (they break the line) */
 } irvi_plot;
 
 /* Where the data went: the plot area in pixels (inclusive corners; the y
  * axis is the column x0, the x axis the row y1) and the axis ranges after
  * rounding to ticks. Data (u, v) lands at
  *   px = x0 + (u - xmin) / (xmax - xmin) * (x1 - x0),
- *   py = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0), rounded to nearest. */
+ *   py = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0), rounded to nearest;
+ * with xlog, log10(u), log10(xmin) and log10(xmax) stand for u, xmin and
+ * xmax in px (xstep is then 10: one decade per tick). */
 typedef struct {
     int x0, y0, x1, y1;
     double xmin, xmax, ymin, ymax;

@@ -8,4 +8,5 @@
 #include "eval.h"
 #include "train.h"
 #include "image.h"
+#include "classify.h"
 #endif

@@ -1,5 +1,6 @@
-/* irvi/train.h — training step by step: IRVI with AIR (Algorithm 1), RWS and
- * the supplement's reweighted / inclusive-KL AIR variants; RMSprop or SGD;
+/* irvi/train.h — training step by step: IRVI with AIR (Algorithm 1), RWS
+ * (optionally with the sleep phase), the supplement's reweighted /
+ * inclusive-KL AIR variants and BiHM training; RMSprop or SGD;
  * validation with early stopping on the refined validation lower bound;
  * checkpoints that resume exactly.
  *
@@ -20,14 +21,19 @@ extern "C" {
 
 typedef enum {
     IRVI_ALGO_AIR = 0,          /* IRVI with AIR: p from N samples of q_K, q toward q_K */
-    IRVI_ALGO_RWS = 1,          /* reweighted wake-sleep (wake phases, as in the IRVI code) */
+    IRVI_ALGO_RWS = 1,          /* reweighted wake-sleep: wake phases as in the IRVI code;
+                                   the sleep phase with sleep_interleave > 0 */
     IRVI_ALGO_AIR_REWEIGHT = 2, /* AIR, p gradient importance-weighted (supplement) */
     IRVI_ALGO_AIR_INCLUSIVE = 3, /* reweighted AIR + inclusive-KL recognition loss */
     /* Gaussian (VAE) models only (spec 8); both minimize batch-mean losses: */
     IRVI_ALGO_VAE = 4,          /* reparameterized ELBO, N samples of q_0, through the encoder */
-    IRVI_ALGO_GDIR = 5          /* GDIR (air.K steps of size air.gamma, air.M draws) without
+    IRVI_ALGO_GDIR = 5,         /* GDIR (air.K steps of size air.gamma, air.M draws) without
                                    backprop through it; decoder from N samples of q_K, encoder
                                    toward q_K by KL(q_K || q_0) */
+    /* binary again (appended so stored algorithm numbers keep their meaning): */
+    IRVI_ALGO_BIHM = 6          /* bidirectional Helmholtz machine (spec 9): N samples of q_0,
+                                   w~ = softmax(lw / 2); p ascends sum w~ dlog p, q ascends
+                                   sum (w~ - 1/N) dlog q */
 } irvi_algo;
 const char *irvi_algo_name(irvi_algo a);
 irvi_status irvi_algo_parse(const char *s, irvi_algo *out);
@@ -47,6 +53,10 @@ typedef struct {
     irvi_air_opts test_air; /* refinement used for validation (K=20, M=20, gamma=0.1) */
     int valid_N;            /* samples per validation example (100) */
     int valid_n;            /* validation examples used (0 = all) */
+    int sleep_interleave;   /* binary models: every this many updates, a sleep phase (spec
+                               5.2): sleep_interleave * batch dreams (x, h) ~ p and the
+                               recognition gradient of -sum log q(h|x), added to that
+                               update's gradient. 0 = off (the wake-only RWS of Table 1) */
 } irvi_train_opts;
 
 void irvi_train_opts_default(irvi_train_opts *o);
