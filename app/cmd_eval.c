@@ -5,6 +5,7 @@
  * example runs in bounded memory (the engine chunks the samples). */
 #include "args.h"
 #include "commands.h"
+#include "open_model.h"
 #include "progress.h"
 
 #include <irvi/irvi.h>
@@ -14,9 +15,9 @@
 #include <string.h>
 
 typedef struct {
-    const char *model, *data, *dir, *json;
-    irvi_binarize bin;
-    int data_seed, seed, N, n, threads, batch, do_refine, refine_set;
+    const char *model, *json;
+    irvi_data_opts data;
+    int seed, N, n, threads, batch, do_refine, refine_set;
     irvi_split_id split;
     irvi_air_opts air;
 } eval_args;
@@ -36,7 +37,7 @@ static void eval_usage(FILE *f, int exact)
             "  --data NAME  --data-dir DIR  --binarize stochastic|threshold  --data-seed S\n"
             "                       the data the model was trained on (default mnist, stochastic, 1234)\n"
             "  --seed S             sampling seed (default 1)\n"
-            "  --threads T          BLAS threads (default: all cores)\n"
+            "  --threads T          engine threads (default: all cores)\n"
             "  --json FILE          also write the results as JSON\n",
             exact ? "exact" : "eval", exact ? "1000" : "5000");
 }
@@ -44,8 +45,7 @@ static void eval_usage(FILE *f, int exact)
 static int parse(int argc, char **argv, eval_args *a, int exact)
 {
     memset(a, 0, sizeof *a);
-    a->data = "mnist";
-    a->data_seed = 1234;
+    irvi_data_opts_default(&a->data);
     a->seed = 1;
     a->N = exact ? 1000 : 5000;
     a->split = IRVI_SPLIT_TEST;
@@ -54,21 +54,19 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
     irvi_air_opts_default(&a->air);
     for (int i = 0; i < argc; i++) {
         const char *f = argv[i], *v;
+        int r = args_data(argc, argv, &i, &a->data);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            continue;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             eval_usage(stdout, exact);
             exit(0);
         }
 #define VAL() if (!(v = args_value(argc, argv, &i))) return -1
         if (!strcmp(f, "--model")) { VAL(); a->model = v; }
-        else if (!strcmp(f, "--data")) { VAL(); a->data = v; }
-        else if (!strcmp(f, "--data-dir")) { VAL(); a->dir = v; }
         else if (!strcmp(f, "--json")) { VAL(); a->json = v; }
-        else if (!strcmp(f, "--binarize")) {
-            VAL();
-            if (!strcmp(v, "stochastic")) a->bin = IRVI_BIN_STOCHASTIC;
-            else if (!strcmp(v, "threshold")) a->bin = IRVI_BIN_THRESHOLD;
-            else { fprintf(stderr, "irvi: --binarize: '%s' (expected stochastic or threshold)\n", v); return -1; }
-        } else if (!strcmp(f, "--split")) {
+        else if (!strcmp(f, "--split")) {
             VAL();
             if (!strcmp(v, "test")) a->split = IRVI_SPLIT_TEST;
             else if (!strcmp(v, "valid")) a->split = IRVI_SPLIT_VALID;
@@ -77,7 +75,6 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
         } else if (!strcmp(f, "-N") || !strcmp(f, "--N")) { VAL(); if (args_int(f, v, 1, 10000000, &a->N)) return -1; }
         else if (!strcmp(f, "--n")) { VAL(); if (args_int(f, v, 1, 100000000, &a->n)) return -1; }
         else if (!strcmp(f, "--seed")) { VAL(); if (args_int(f, v, 0, 2147483647, &a->seed)) return -1; }
-        else if (!strcmp(f, "--data-seed")) { VAL(); if (args_int(f, v, 0, 2147483647, &a->data_seed)) return -1; }
         else if (!strcmp(f, "--threads")) { VAL(); if (args_int(f, v, 0, 256, &a->threads)) return -1; }
         else if (!strcmp(f, "--refine")) {
             VAL();
@@ -97,36 +94,28 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
     return 0;
 }
 
-/* Open the model and the data split it is evaluated on; checks shapes. */
-static int open_inputs(eval_args *a, irvi_model **m, irvi_dataset **ds, irvi_split *sp)
+/* Open the model, then the data split it is evaluated on. exact: the model
+ * must be small enough to enumerate, checked before the data is read. */
+static int open_inputs(eval_args *a, int exact, irvi_model **m, irvi_dataset **ds, irvi_split *sp)
 {
-    irvi_status st = irvi_model_load(a->model, m);
-    if (st) {
-        app_report("loading the model", st);
+    if (open_model(a->model, a->refine_set, &a->air, m))
         return 1;
+    const irvi_arch *ar = irvi_model_arch(*m);
+    if (exact && (ar->L != 1 || ar->H[0] > IRVI_EXACT_MAX_H)) {
+        char d[160];
+        irvi_arch_describe(ar, d, sizeof d);
+        fprintf(stderr, "irvi: --model %s: exact likelihood needs a one-layer model with at most "
+                "%d units (this one is %s)\n", a->model, IRVI_EXACT_MAX_H, d);
+        return 2;
     }
-    if (irvi_model_arch(*m)->latent == IRVI_LATENT_GAUSSIAN && !a->refine_set)
-        a->air.gamma = IRVI_GDIR_GAMMA_DEFAULT; /* GDIR step size */
-    irvi_data_opts o;
-    irvi_data_opts_default(&o);
-    o.name = a->data;
-    o.dir = a->dir;
-    o.binarize = a->bin;
-    o.seed = (uint64_t)a->data_seed;
-    if ((st = irvi_dataset_open(&o, ds))) {
-        app_report("opening the data", st);
+    if (open_model_data(a->model, *m, &a->data, ds))
         return 1;
-    }
-    if (irvi_dataset_D(*ds) != irvi_model_arch(*m)->D) {
-        fprintf(stderr, "irvi: %s has %d visible units but %s images have %d pixels\n", a->model,
-                irvi_model_arch(*m)->D, a->data, irvi_dataset_D(*ds));
-        return 1;
-    }
     *sp = irvi_dataset_split(*ds, a->split);
     if (a->n > 0 && a->n < sp->n)
         sp->n = a->n;
     if (sp->n < 1) {
-        fprintf(stderr, "irvi: the %s split of %s is empty\n", irvi_split_name(a->split), a->data);
+        fprintf(stderr, "irvi: the %s split of %s is empty\n", irvi_split_name(a->split),
+                a->data.name);
         return 1;
     }
     return 0;
@@ -228,7 +217,7 @@ static void header(const eval_args *a, const irvi_model *m, irvi_split sp)
     char desc[128];
     irvi_arch_describe(irvi_model_arch(m), desc, sizeof desc);
     printf("model    %s  (%s)\n", desc, a->model);
-    printf("data     %s %s, %d examples\n", a->data, irvi_split_name(a->split), sp.n);
+    printf("data     %s %s, %d examples\n", a->data.name, irvi_split_name(a->split), sp.n);
     if (a->do_refine)
         printf("refine   %s K=%d M=%d gamma=%g\n",
                irvi_model_arch(m)->latent == IRVI_LATENT_GAUSSIAN ? "GDIR" : "AIR", a->air.K,
@@ -269,7 +258,7 @@ int cmd_eval(int argc, char **argv)
     irvi_model *m = NULL;
     irvi_dataset *ds = NULL;
     irvi_split sp;
-    int rc = open_inputs(&a, &m, &ds, &sp);
+    int rc = open_inputs(&a, 0, &m, &ds, &sp);
     sums u = {0}, r = {0};
     if (!rc)
         rc = run_estimates(&a, m, sp, &u, &r);
@@ -295,16 +284,9 @@ int cmd_exact(int argc, char **argv)
     irvi_model *m = NULL;
     irvi_dataset *ds = NULL;
     irvi_split sp;
-    int rc = open_inputs(&a, &m, &ds, &sp);
+    int rc = open_inputs(&a, 1, &m, &ds, &sp);
     double *ll = NULL;
     sums u = {0}, r = {0};
-    if (!rc && (irvi_model_arch(m)->L != 1 || irvi_model_arch(m)->H[0] > IRVI_EXACT_MAX_H)) {
-        char d[160];
-        irvi_arch_describe(irvi_model_arch(m), d, sizeof d);
-        fprintf(stderr, "irvi: --model %s: exact likelihood needs a one-layer model with at most "
-                "%d units (this one is %s)\n", a.model, IRVI_EXACT_MAX_H, d);
-        rc = 2;
-    }
     if (!rc && !(ll = malloc(sizeof(double) * sp.n)))
         rc = 1;
     if (!rc) {

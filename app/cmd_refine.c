@@ -5,7 +5,9 @@
 #include "args.h"
 #include "commands.h"
 #include "export.h"
+#include "improved.h"
 #include "lab.h"
+#include "open_model.h"
 #include "session.h"
 
 #include <irvi/irvi.h>
@@ -58,7 +60,8 @@ static void usage(FILE *f, int export)
         fprintf(f, "  --headless             print the bound and ESS per step instead of the UI\n"
                    "                         (also when stdout is not a terminal)\n"
                    "  --steps S              headless: steps to take (default K)\n"
-                   "keys in the lab: r one AIR step, 0 back to q0, s simplified, d/c digits,\n"
+                   "keys in the lab: r one refinement step (AIR; GDIR for VAE models), 0 back to q0,\n"
+                   "s simplified, d/c digits, "
                    "k/K m/M g/G change K, M, gamma, e export PNG, ? help, q quit\n");
 }
 
@@ -131,23 +134,8 @@ static int parse(int argc, char **argv, refine_args *a, int export)
 
 static int open_inputs(refine_args *a, irvi_model **m, irvi_dataset **ds)
 {
-    irvi_status st = irvi_model_load(a->model, m);
-    if (st) {
-        app_report("loading the model", st);
-        return 1;
-    }
-    if (irvi_model_arch(*m)->latent == IRVI_LATENT_GAUSSIAN && !a->gamma_set)
-        a->air.gamma = IRVI_GDIR_GAMMA_DEFAULT; /* GDIR step size */
-    if ((st = irvi_dataset_open(&a->data, ds))) {
-        app_report("opening the data", st);
-        return 1;
-    }
-    if (irvi_dataset_D(*ds) != irvi_model_arch(*m)->D) {
-        fprintf(stderr, "irvi: %s has %d visible units but the %s images have %d pixels\n",
-                a->model, irvi_model_arch(*m)->D, a->data.name, irvi_dataset_D(*ds));
-        return 1;
-    }
-    return 0;
+    return open_model(a->model, a->gamma_set, &a->air, m) ||
+           open_model_data(a->model, *m, &a->data, ds);
 }
 
 /* Headless lab: set up the digits, then `steps` AIR steps, calling back
@@ -235,9 +223,11 @@ int cmd_refine(int argc, char **argv)
         app_tiles *t = calloc(1, sizeof *t);
         rc = t ? run_lab(&a, m, ds, t, print_step, NULL) : 1;
         if (!rc && t) {
-            printf("\n%6s %6s  %12s  %12s\n", "digit", "class", "LB q0", "LB refined");
+            printf("\n%6s %6s  %12s  %12s  %12s\n", "digit", "class", "LB q0", "LB refined",
+                   "ESS refined");
             for (int i = 0; i < t->n; i++)
-                printf("%6d %6d  %12.3f  %12.3f\n", t->index[i], t->label[i], t->lb0[i], t->lbK[i]);
+                printf("%6d %6d  %12.3f  %12.3f  %12.4f\n", t->index[i], t->label[i], t->lb0[i],
+                       t->lbK[i], t->essK[i]);
         }
         free(t);
     }
@@ -252,79 +242,45 @@ typedef struct {
     int n;
 } curve_acc;
 
-/* Paper 5.3: score every test digit by the change of its expected
- * reconstruction error E(x) = -(1/N) sum_n log p(x | h_n) from q0 to q_K, and
- * keep the `want` most improved (most negative change) in a->digits. */
+static int scan_progress(void *user, double done, double total)
+{
+    (void)user;
+    if (isatty(2))
+        fprintf(stderr, "\rscanning the test set: %.0f/%.0f", done, total);
+    return got_signal != 0;
+}
+
+/* Paper 5.3: the `want` test digits whose expected reconstruction error
+ * improves most with refinement (improved.c), into a->digits. */
 static int most_improved(refine_args *a, const irvi_model *m, const irvi_dataset *ds)
 {
     irvi_split sp = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
-    int n = a->scan_n > 0 && a->scan_n < sp.n ? a->scan_n : sp.n, B = 100, want = a->most_improved;
-    double *delta = malloc(sizeof(double) * n), e0[100], eK[100];
-    float *recon = malloc(sizeof(float) * B * sp.D);
-    irvi_posterior *q = NULL;
-    irvi_rng r;
-    irvi_rng_seed(&r, (uint64_t)a->seed, 21);
-    irvi_status st = delta && recon ? irvi_posterior_create(m, B, &q) : IRVI_ENOMEM;
-    for (int b0 = 0; !st && b0 < n; b0 += B) {
-        int nb = n - b0 < B ? n - b0 : B;
-        st = irvi_posterior_set_data(q, m, sp.x + (size_t)b0 * sp.D, nb);
-        if (!st && a->simplified) {
-            irvi_rng rs;
-            irvi_rng_seed(&rs, (uint64_t)a->seed, 22);
-            irvi_posterior_simplify(q, 0.8f, &rs);
-        }
-        if (!st)
-            st = irvi_eval_recon(q, m, a->N, &r, recon, e0);
-        if (!st)
-            st = irvi_refine_air(q, m, &a->air, &r);
-        if (!st)
-            st = irvi_eval_recon(q, m, a->N, &r, recon, eK);
-        for (int i = 0; !st && i < nb; i++)
-            delta[b0 + i] = eK[i] - e0[i];
-        if (isatty(2))
-            fprintf(stderr, "\rscanning the test set: %d/%d", b0 + nb, n);
-    }
+    int n = a->scan_n > 0 && a->scan_n < sp.n ? a->scan_n : sp.n, got = 0;
+    double delta[LINK_MAX_DIGITS];
+    irvi_status st = most_improved_scan(m, sp, n, a->N, &a->air, a->simplified,
+                                        (uint64_t)a->seed, a->most_improved, a->digits, delta,
+                                        &got, scan_progress, NULL);
     if (isatty(2))
         fprintf(stderr, "\r%40s\r", "");
-    int *order = st ? NULL : malloc(sizeof(int) * n);
-    if (!st && !order)
-        st = irvi_fail(IRVI_ENOMEM, "selection buffer");
-    if (!st) { /* partial selection sort of the `want` most negative changes */
-        if (want > n)
-            want = n;
-        for (int i = 0; i < n; i++)
-            order[i] = i;
-        for (int k = 0; k < want; k++) {
-            int best = k;
-            for (int i = k + 1; i < n; i++)
-                if (delta[order[i]] < delta[order[best]])
-                    best = i;
-            int tmp = order[k];
-            order[k] = order[best];
-            order[best] = tmp;
-            a->digits[k] = order[k];
-        }
-        printf("most improved: digit %d (%.2f nats) ... digit %d (%.2f nats) of %d scanned\n",
-               order[0], delta[order[0]], order[want - 1], delta[order[want - 1]], n);
-    }
-    free(order);
-    irvi_posterior_free(q);
-    free(recon);
-    free(delta);
     if (st) {
         app_report("scanning for the most improved digits", st);
         return 1;
     }
-    a->ndigits = want;
+    printf("most improved: digit %d (%.2f nats) ... digit %d (%.2f nats) of %d scanned\n",
+           a->digits[0], delta[0], a->digits[got - 1], delta[got - 1], n);
+    a->ndigits = got;
     return 0;
 }
 
 static void keep_step(void *user, int step, const app_tiles *t, double lb, double ess)
 {
-    (void)t;
     curve_acc *c = user;
     c->pts[c->n++] = (metric_point){SERIES_REFINE_LB, step, step, 0, lb};
     c->pts[c->n++] = (metric_point){SERIES_REFINE_ESS, step, step, 0, ess};
+    for (int i = 0; i < t->n; i++) {
+        c->pts[c->n++] = (metric_point){(series_id)(SERIES_DIGIT_LB + i), step, step, 0, t->lbK[i]};
+        c->pts[c->n++] = (metric_point){(series_id)(SERIES_DIGIT_ESS + i), step, step, 0, t->essK[i]};
+    }
 }
 
 int cmd_export(int argc, char **argv)
@@ -337,7 +293,8 @@ int cmd_export(int argc, char **argv)
     irvi_dataset *ds = NULL;
     int rc = open_inputs(&a, &m, &ds);
     app_tiles *t = calloc(1, sizeof *t);
-    curve_acc c = {malloc(sizeof(metric_point) * 2 * ((size_t)a.steps + 1)), 0};
+    /* per step: the mean bound and ESS, and both for every digit */
+    curve_acc c = {malloc(sizeof(metric_point) * 2 * (LINK_MAX_DIGITS + 1) * ((size_t)a.steps + 1)), 0};
     if (!rc && (!t || !c.pts))
         rc = 1;
     if (!rc && a.most_improved)
@@ -359,8 +316,8 @@ int cmd_export(int argc, char **argv)
         irvi_grid_opts o = {a.scale, a.pad, a.labels, 0};
         export_tiles_grid(t, &g);
         irvi_grid_size(&g, &o, &w, &h);
-        printf("wrote %s (%dx%d: %d digits, truth / q0 / refined after %d AIR steps)\n", a.out, w,
-               h, t->n, t->steps);
+        printf("wrote %s (%dx%d: %d digits, truth / q0 / refined after %d %s steps)\n", a.out, w,
+               h, t->n, t->steps, irvi_model_arch(m)->latent ? "GDIR" : "AIR");
         if (a.curves)
             printf("wrote %s\n", a.curves);
     }

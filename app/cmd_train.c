@@ -42,8 +42,10 @@ static void train_usage(FILE *f)
         "                         vae: softplus encoder units)\n"
         "  --squash               reference squashed means 0.9999 sig(a) + 5e-6\n"
         "training:\n"
-        "  --algo A               air (default), rws, air-reweight, air-inclusive;\n"
+        "  --algo A               air (default), rws, air-reweight, air-inclusive, bihm;\n"
         "                         vae models: vae (default), gdir\n"
+        "  --sleep SI             sleep phase every SI updates: SI*batch dreams (x,h) ~ p\n"
+        "                         train q on log q(h|x) (binary models; default 0 = off)\n"
         "  --epochs N             main epochs (default 500)\n"
         "  --batch B              minibatch size (default 100)\n"
         "  --N N                  posterior samples per update (default 20)\n"
@@ -72,7 +74,7 @@ static void train_usage(FILE *f)
         "  --max-updates N        stop after N updates in total: the epoch in progress is\n"
         "                         cut short and validated (0 = no limit)\n"
         "  --ckpt-every SEC       also checkpoint every SEC seconds (default 300; 0 = off)\n"
-        "  --threads T            BLAS threads (default 0 = all cores)\n"
+        "  --threads T            engine threads (default 0 = all cores)\n"
         "  --headless             plain progress lines instead of the live terminal UI\n"
         "                         (also when stdout is not a terminal)\n"
         "\n"
@@ -222,6 +224,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (!strcmp(f, "--epochs")) r = p_int(f, v, 0, 100000000, &a->epochs);
         else if (!strcmp(f, "--batch")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.batch); }
         else if (!strcmp(f, "--N")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.N); }
+        else if (!strcmp(f, "--sleep")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 1000, &a->o.sleep_interleave); }
         else if (!strcmp(f, "--K")) { a->set |= SET_AIR | SET_K; r = p_int(f, v, 0, 100000, &a->o.air.K); }
         else if (!strcmp(f, "--M")) { a->set |= SET_AIR | SET_M; r = p_int(f, v, 1, 100000, &a->o.air.M); }
         else if (!strcmp(f, "--gamma")) { a->set |= SET_AIR | SET_GAMMA; r = p_float(f, v, 0, 1, 1, &a->o.air.gamma); }
@@ -475,8 +478,10 @@ static void describe(const irvi_trainer *t, const irvi_dataset *ds, const train_
     irvi_split tr = irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), va = irvi_dataset_split(ds, IRVI_SPLIT_VALID);
     printf("irvi train: %s on %s (%d train, %d valid), %s, algo %s", arch, irvi_dataset_name(ds),
            tr.n, va.n, resumed ? "resumed" : "new", irvi_algo_name(o->algo));
-    if (o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_VAE)
+    if (o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_VAE && o->algo != IRVI_ALGO_BIHM)
         printf(" K=%d M=%d gamma=%g", o->air.K, o->air.M, (double)o->air.gamma);
+    if (o->sleep_interleave)
+        printf(", sleep every %d", o->sleep_interleave);
     printf(", N=%d, batch %d, %s lr %g, l2 %g, test %s K=%d M=%d gamma=%g, valid N=%d",
            o->N, o->batch, o->opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)o->lr,
            (double)o->l2, irvi_model_arch(irvi_trainer_best(t))->latent ? "GDIR" : "AIR",

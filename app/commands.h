@@ -11,6 +11,7 @@ int cmd_refine(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export_params(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 
 /* Print "irvi: <what>: <engine detail>" to stderr for a failed engine call. */
 void app_report(const char *what, int status);

@@ -94,6 +94,9 @@ typedef struct {
     uint32_t smooth_color;
 } curve_spec;
 
+/* the lab panels: one thin curve per chosen digit and the mean on top */
+#define CURVE_MAX_SPECS (LINK_MAX_DIGITS + 1)
+
 /* Trailing mean over the last k points (k = n / 50, at least 1, at most
  * 500): a readable trend through the minibatch noise that never uses
  * points from the future. Non-finite values are left out of the window. */
@@ -126,7 +129,7 @@ static void moving_average(const double *y, int n, double *out)
 static int panel_series(const metric_point *pts, int npts, const curve_spec *spec, int nspec,
                         irvi_series *out, char (*names)[64], double **mem)
 {
-    int count[8] = {0}, total = 0;
+    int count[CURVE_MAX_SPECS] = {0}, total = 0;
     for (int s = 0; s < nspec; s++) {
         for (int i = 0; i < npts; i++)
             count[s] += pts[i].series == spec[s].id;
@@ -167,8 +170,8 @@ static irvi_status render_panel(const metric_point *pts, int npts, const curve_s
                                 int nspec, const char *title, const char *xlabel,
                                 const char *ylabel, int ess, uint8_t *rgb)
 {
-    irvi_series series[8];
-    char names[8][64];
+    irvi_series series[2 * CURVE_MAX_SPECS];
+    char names[2 * CURVE_MAX_SPECS][64];
     double *mem = NULL;
     int ns = panel_series(pts, npts, spec, nspec, series, names, &mem);
     if (ns < 0)
@@ -196,12 +199,24 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
         {SERIES_TRAIN_ESS, "train ESS (minibatch)", 0xAEC7E8, 1, "train ESS", 0x1F77B4},
         {SERIES_VALID_ESS, "valid ESS, refined qK", 0xFF7F0E, 0, NULL, 0},
     };
-    static const curve_spec lab_lb[] = {
-        {SERIES_REFINE_LB, "mean LB of the chosen digits", 0xD62728, 0, NULL, 0},
-    };
-    static const curve_spec lab_ess[] = {
-        {SERIES_REFINE_ESS, "mean normalized ESS of the chosen digits", 0x9467BD, 0, NULL, 0},
-    };
+    /* lab: every chosen digit in a light tint (one legend entry for all of
+     * them), the mean in full colour drawn last */
+    curve_spec lab_lb[CURVE_MAX_SPECS], lab_ess[CURVE_MAX_SPECS];
+    int nlab = 0;
+    for (int i = 0; i < LINK_MAX_DIGITS; i++) {
+        int have = 0;
+        for (int k = 0; k < npts && !have; k++)
+            have = pts[k].series == (series_id)(SERIES_DIGIT_LB + i);
+        if (!have)
+            continue;
+        const char *nm = nlab == 0 ? "each chosen digit" : NULL;
+        lab_lb[nlab] = (curve_spec){(series_id)(SERIES_DIGIT_LB + i), nm, 0xF4B6B6, 0, NULL, 0};
+        lab_ess[nlab] = (curve_spec){(series_id)(SERIES_DIGIT_ESS + i), nm, 0xCDBEE0, 0, NULL, 0};
+        nlab++;
+    }
+    lab_lb[nlab] = (curve_spec){SERIES_REFINE_LB, "mean of the chosen digits", 0xD62728, 0, NULL, 0};
+    lab_ess[nlab] = (curve_spec){SERIES_REFINE_ESS, "mean of the chosen digits", 0x9467BD, 0, NULL, 0};
+    nlab++;
     if (!path || !path[0])
         return fail(err, errcap, "export: no file name");
     if (npts < 0 || (npts > 0 && !pts))
@@ -218,11 +233,11 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
             st = render_panel(pts, npts, train_ess, 2, "Normalized effective sample size",
                               "epoch", "ESS / samples", 1, rgb + panel);
     } else {
-        st = render_panel(pts, npts, lab_lb, 1, "Refinement lab: lower bound per AIR step",
+        st = render_panel(pts, npts, lab_lb, nlab, "Refinement lab: lower bound per refinement step",
                           "refinement step", "lower bound (nats)", 0, rgb);
         if (st == IRVI_OK)
-            st = render_panel(pts, npts, lab_ess, 1,
-                              "Refinement lab: normalized ESS per AIR step", "refinement step",
+            st = render_panel(pts, npts, lab_ess, nlab,
+                              "Refinement lab: normalized ESS per refinement step", "refinement step",
                               "ESS / samples", 1, rgb + panel);
     }
     if (st == IRVI_OK)

@@ -3,6 +3,8 @@
 
 #include <irvi/core.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,7 +20,10 @@ void progress_start(progress *p, const char *label)
     p->label = label;
     p->t0 = now_seconds();
     p->last_draw = 0;
-    p->tty = isatty(2);
+    /* redraw in place only on a real terminal: TERM=dumb ones (editor
+     * buffers, loggers) keep every redraw, so they get a line per 10% */
+    const char *term = getenv("TERM");
+    p->tty = isatty(2) && term && *term && strcmp(term, "dumb") != 0;
     p->last_decile = -1;
 }
 

@@ -1,5 +1,5 @@
 /* app/progress.h — a progress bar on stderr for long headless work: redrawn
- * in place on a terminal, a line every 10% otherwise. */
+ * in place on a terminal, a line every 10% otherwise (also on TERM=dumb). */
 #ifndef IRVI_APP_PROGRESS_H
 #define IRVI_APP_PROGRESS_H
 

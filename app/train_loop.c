@@ -5,8 +5,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 double mono_seconds(void)
 {
@@ -91,6 +93,80 @@ static int append_metrics(const out_paths *p, const irvi_epoch_metrics *em, cons
     return 0;
 }
 
+/* Make metrics.jsonl agree with the checkpoint the trainer was resumed from.
+ * An epoch's row is appended before the checkpoint that follows its
+ * validation, so a kill between the two leaves a row for an epoch the
+ * checkpoint has not finished (its "epoch" field, 1-based, exceeds the
+ * trainer's completed epochs); resuming redoes that validation and appends
+ * the row again. Such rows, and a torn last line, are dropped here (new file,
+ * fsync, rename: a kill now leaves the old or the new log). */
+static int trim_metrics(const irvi_trainer *t, const out_paths *p, const run_hooks *h)
+{
+    FILE *f = fopen(p->metrics, "rb");
+    if (!f)
+        return 0; /* no log yet */
+    char *buf = NULL;
+    size_t n = 0, cap = 0, k;
+    char chunk[8192];
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n + k + 1 > cap) {
+            cap = 2 * (n + k + 1);
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                say(h, 1, "%s: out of memory reading it", p->metrics);
+                return -1;
+            }
+            buf = nb;
+        }
+        memcpy(buf + n, chunk, k);
+        n += k;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        say(h, 1, "%s: read error", p->metrics);
+        return -1;
+    }
+    /* keep complete lines, except rows of epochs beyond the checkpoint's */
+    int done = irvi_trainer_epoch(t), dropped = 0;
+    size_t keep = 0;
+    for (size_t i = 0; i < n;) {
+        char *nl = memchr(buf + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - (buf + i)) + 1 : n - i;
+        int ep;
+        if (!nl || (sscanf(buf + i, "{\"epoch\": %d,", &ep) == 1 && ep > done))
+            dropped++;
+        else {
+            memmove(buf + keep, buf + i, len);
+            keep += len;
+        }
+        i += len;
+    }
+    if (!dropped) {
+        free(buf);
+        return 0;
+    }
+    char tmp[sizeof p->metrics + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", p->metrics);
+    f = fopen(tmp, "wb");
+    int ok = f && fwrite(buf, 1, keep, f) == keep && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(buf);
+    if (!ok || rename(tmp, p->metrics) != 0) {
+        say(h, 1, "%s: cannot rewrite it (through %s): %s", p->metrics, tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    say(h, 0, "%s: dropped %d row%s beyond the checkpoint's %d validated epoch%s (the last "
+        "run stopped before checkpointing them; they are redone)", p->metrics, dropped,
+        dropped == 1 ? "" : "s", done, done == 1 ? "" : "s");
+    return 0;
+}
+
 int train_save_checkpoint(const irvi_trainer *t, const out_paths *p, const run_hooks *h)
 {
     irvi_status st = irvi_trainer_save(t, p->ckpt);
@@ -109,6 +185,8 @@ run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
     double last_ckpt = mono_seconds(), ep_t0 = mono_seconds();
     long ep_ex = 0, ep_steps = 0;
     int cur_epoch = -1, stop_max = 0;
+    if (trim_metrics(t, p, h))
+        return RUN_FAILED;
     for (;;) {
         if (h->poll(h->user, t))
             break;

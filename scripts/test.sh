@@ -1,72 +1,44 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the one test command of irvi.
 #
-#   1. scripts/setup.sh (packages, MNIST)          unless IRVI_SKIP_SETUP=1
-#   2. build/       default options, every test suite
-#   3. build-asan/  ASan+UBSan, debugoptimized, the 'engine' suite
+#   bash scripts/test.sh [--valgrind] [--tsan]
 #
-# Results are counted from meson's own build*/meson-logs/testlog.json. A stage
-# that cannot run (setup, configure or build failure) counts as one failure.
-# The last line of output is always "N passed, M failed[, S skipped]", and the
-# exit status is 0 iff M == 0. Runs from any directory, needs no TTY or stdin.
+#   1. scripts/setup.sh (packages, MNIST)          unless IRVI_SKIP_SETUP=1
+#   2. build/       default options, every test suite (engine, app, and fuzz:
+#                   the fixed-seed libFuzzer run of tests/fuzz/run.sh)
+#   3. build-asan/  ASan+UBSan, debugoptimized: the engine and app suites
+#                   (the CLI scripts, the link stress test, the TUI under tmux,
+#                   the SDL window under Xvfb). Not the fuzz suite: it builds
+#                   its own ASan+UBSan libFuzzer binaries with clang. Every
+#                   process writes sanitizer reports to files (log_path), so a
+#                   report from a process no test checks the exit status of
+#                   (irvi inside tmux, say) is a failure too.
+#   4. --valgrind   also scripts/check-valgrind.sh (engine suite under memcheck)
+#      --tsan       also scripts/check-tsan.sh (ThreadSanitizer, 1 BLAS thread)
+#
+# Results are counted from meson's own build*/meson-logs/testlog.json (see
+# scripts/check-lib.sh). A stage that cannot run (setup, configure or build
+# failure) counts as one failure. The last line of output is always
+# "N passed, M failed[, S skipped]", and the exit status is 0 iff M == 0.
+# Runs from any directory, needs no TTY or stdin.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || { echo "0 passed, 1 failed"; exit 1; }
 ROOT=$(pwd)
 exec </dev/null
+. "$ROOT/scripts/check-lib.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
-PASSED=0
-FAILED=0
-SKIPPED=0
-DONE=0
-T0=$(date +%s)
-
-say() { printf '== %s\n' "$*"; }
-
-final_line() {
-    [ "$DONE" = 1 ] && return
-    DONE=1
-    say "total time $(($(date +%s) - T0))s"
-    local line="$PASSED passed, $FAILED failed"
-    if [ "$SKIPPED" -gt 0 ]; then
-        line="$line, $SKIPPED skipped"
-    fi
-    printf '%s\n' "$line"
-}
-
-on_signal() {
-    echo "test.sh: interrupted" >&2
-    FAILED=$((FAILED + 1))
-    final_line
-    exit 130
-}
-trap on_signal INT TERM
-trap 'final_line' EXIT
-
-# stage_fail WHAT LOG: report a stage that could not run, count one failure.
-stage_fail() {
-    local what=$1 log=${2:-}
-    echo "test.sh: $what FAILED" >&2
-    if [ -n "$log" ] && [ -f "$log" ]; then
-        # ninja marks each failed step with "FAILED:": show from the first
-        # one (the actual compiler error), else the end of the log.
-        local first
-        first=$(grep -n -m 1 '^FAILED:' "$log" | cut -d: -f1)
-        if [ -n "$first" ]; then
-            echo "---- $what output from the first failed step ----" >&2
-            tail -n +"$first" "$log" | head -n 100 >&2
-        else
-            echo "---- last lines of $what output ----" >&2
-            tail -n 80 "$log" >&2
-        fi
-        echo "----" >&2
-    fi
-    FAILED=$((FAILED + 1))
-    say "$what: failed (counted as 1 failure)"
-}
-
-LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/irvi-test.XXXXXX")
-trap 'rm -rf "$LOGDIR"; final_line' EXIT
+WITH_VALGRIND=0
+WITH_TSAN=0
+for arg in "$@"; do
+    case $arg in
+        --valgrind) WITH_VALGRIND=1 ;;
+        --tsan) WITH_TSAN=1 ;;
+        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "test.sh: unknown option '$arg' (--valgrind, --tsan)" >&2
+           FAILED=$((FAILED + 1)); exit 2 ;;
+    esac
+done
 
 # ------------------------------------------------------------------ setup
 if [ "${IRVI_SKIP_SETUP:-0}" = "1" ]; then
@@ -78,111 +50,6 @@ else
     fi
 fi
 
-# configure DIR [meson options...]: set up DIR, or reconfigure it if it is a
-# meson build directory already; wipe it when reconfiguring does not work.
-configure() {
-    local dir=$1
-    shift
-    local log="$LOGDIR/configure-$dir.log"
-    if [ -f "$dir/meson-private/coredata.dat" ]; then
-        if meson setup --reconfigure "$dir" "$@" >"$log" 2>&1; then
-            return 0
-        fi
-        echo "test.sh: reconfiguring $dir failed; wiping it" >&2
-    fi
-    rm -rf "$dir"
-    if meson setup "$dir" "$@" >"$log" 2>&1; then
-        return 0
-    fi
-    stage_fail "configure $dir" "$log"
-    return 1
-}
-
-# build DIR: ninja, output kept in a log and shown only on failure.
-build() {
-    local dir=$1 log="$LOGDIR/build-$1.log"
-    local t=$(date +%s)
-    if ninja -C "$dir" >"$log" 2>&1; then
-        say "build $dir: ok ($(($(date +%s) - t))s)"
-        return 0
-    fi
-    stage_fail "build $dir" "$log"
-    return 1
-}
-
-# count DIR LABEL MESON_RC: add the results of DIR/meson-logs/testlog.json to
-# the totals and print a one-line summary of the run.
-count() {
-    local dir=$1 label=$2 mrc=$3
-    local json="$dir/meson-logs/testlog.json"
-    local out
-    if ! out=$(python3 - "$json" <<'EOF'
-import json, sys
-ok = ("OK", "EXPECTEDFAIL")
-skip = ("SKIP",)
-p = f = s = 0
-bad = []
-try:
-    lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
-except OSError:
-    lines = []
-for line in lines:
-    line = line.strip()
-    if not line:
-        continue
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    res = str(r.get("result", "ERROR")).upper()
-    if res in ok:
-        p += 1
-    elif res in skip:
-        s += 1
-    else:  # FAIL TIMEOUT ERROR UNEXPECTEDPASS INTERRUPT and anything unknown
-        f += 1
-        bad.append("%s (%s)" % (r.get("name", "?"), res))
-print(p, f, s, len(lines) > 0)
-for b in bad:
-    print(b)
-EOF
-    ); then
-        stage_fail "$label: reading $json"
-        return
-    fi
-    local p f s have
-    read -r p f s have <<<"$(head -n 1 <<<"$out")"
-    PASSED=$((PASSED + p))
-    FAILED=$((FAILED + f))
-    SKIPPED=$((SKIPPED + s))
-    local summary="$label: $p passed, $f failed"
-    [ "$s" -gt 0 ] && summary="$summary, $s skipped"
-    say "$summary"
-    if [ "$f" -gt 0 ]; then
-        tail -n +2 <<<"$out" | sed 's/^/   failed: /'
-    fi
-    # meson test itself failed although no test result says so (e.g. it could
-    # not run at all): that is a failure too.
-    if [ "$mrc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        stage_fail "$label: meson test exited $mrc"
-    fi
-    if [ "$have" != "True" ] && [ "$mrc" -eq 0 ]; then
-        say "$label: no test results in $json"
-    fi
-}
-
-# run_tests DIR LABEL [meson test args...]
-run_tests() {
-    local dir=$1 label=$2
-    shift 2
-    rm -f "$dir/meson-logs/testlog.json"
-    local t=$(date +%s) mrc=0
-    say "$label: meson test $*"
-    meson test -C "$dir" --print-errorlogs "$@" || mrc=$?
-    say "$label: meson test done ($(($(date +%s) - t))s)"
-    count "$dir" "$label" "$mrc"
-}
-
 # ------------------------------------------------------------------ default
 say "build/ (default options)"
 if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
@@ -192,13 +59,47 @@ fi
 
 # ------------------------------------------------------------------ sanitizers
 say "build-asan/ (address,undefined)"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+reports=$(reports_dir asan)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports/report
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$reports/report
 if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
         -Db_lundef=false -Dwerror=true -Dwarning_level=3 -Db_colorout=auto \
         && build build-asan; then
-    run_tests build-asan "build-asan (engine suite)" --suite engine
+    # sanitized code runs 2-4x slower: longer meson timeouts, and
+    # cli_killresume with 6 kills instead of 12 and cheaper updates
+    export IRVI_KILLRESUME_QUICK=1
+    mapfile -t tests < <(meson test -C build-asan --list --suite engine --suite app 2> /dev/null |
+        sed -n 's|^irvi:[a-z]* / ||p' | grep -vx sdlview)
+    [ ${#tests[@]} -gt 0 ] || tests=(--suite engine --suite app)
+    run_tests build-asan "build-asan (engine and app suites)" "${tests[@]}" --timeout-multiplier 3
+    # SDL unloads libX11 and its drivers (dlclose) at SDL_Quit, so LSan sees
+    # their allocations as leaks from unknown code: the SDL window test runs
+    # without leak checking (every other ASan/UBSan check stays on)
+    ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} \
+        run_tests build-asan "build-asan (SDL window, no leak check)" sdlview --timeout-multiplier 3
+    unset IRVI_KILLRESUME_QUICK
+    check_reports "$reports" "build-asan"
 fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# ------------------------------------------------------------------ optional
+# add_check NAME SCRIPT: run a check script, add the counts of its last line.
+add_check() {
+    local name=$1 script=$2 log="$LOGDIR/$1.log" last p f s
+    say "$name: bash $script"
+    bash "$script" 2>&1 | tee "$log"
+    last=$(tail -n 1 "$log")
+    if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+        p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
+        PASSED=$((PASSED + p))
+        FAILED=$((FAILED + f))
+        SKIPPED=$((SKIPPED + s))
+    else
+        stage_fail "$name (no result line)"
+    fi
+}
+[ $WITH_VALGRIND = 1 ] && add_check valgrind "$ROOT/scripts/check-valgrind.sh"
+[ $WITH_TSAN = 1 ] && add_check tsan "$ROOT/scripts/check-tsan.sh"
 
 final_line
 [ "$FAILED" -eq 0 ]

@@ -5,7 +5,8 @@
 #              train --lr 1e3, --M 0, --gamma 0, --gamma 1.5, --layers -5,
 #              eval -N 0; --K 0 is legal (no refinement) and is accepted
 #   files      eval/exact on a missing or corrupt model exit 1 naming the file;
-#              exact on a model with H > 24 exits 2 naming the file
+#              exact on a model with H > 24 exits 2 naming the file, before
+#              reading any data (checked with a data directory that is missing)
 #   NaN        a checkpoint whose parameters hold a NaN (written through the C
 #              API by ckpt_compare poison) is refused by --resume: exit 1,
 #              message names the file; one with finite but huge weights
@@ -13,7 +14,8 @@
 #              error; either way checkpoint.irvi and best.irvi stay unchanged
 #              and no temporary file is left
 #   TERM=dumb  `irvi train` on a terminal it cannot drive (run under script(1)
-#              for a pty) falls back to progress lines and finishes (exit 0)
+#              for a pty) falls back to progress lines and finishes (exit 0);
+#              `irvi eval`'s progress bar prints lines there, no redraws
 # The live UI in a too-small terminal is tests/cli/tui.sh's.
 #
 # usage: faults.sh IRVI_EXE SCRATCH_DIR MNIST_DIR CKPT_COMPARE_EXE
@@ -92,6 +94,9 @@ fi
 if "$irvi" train "${common[@]}" --layers 30 --epochs 1 --max-updates 2 --out "$dir/h30" \
         > "$dir/h30.out" 2>&1; then
     expect 2 "$dir/h30/best.irvi" "$irvi" exact --model "$dir/h30/best.irvi" --data-dir "$mnist" --n 2
+    # the model is refused before the data is read: a missing data directory
+    # would otherwise be the error (exit 1)
+    expect 2 "at most 24 units" "$irvi" exact --model "$dir/h30/best.irvi" --data-dir "$dir/no-data" --n 2
 else
     echo "FAIL: training the H=30 model"; cat "$dir/h30.out"; fail=1
 fi
@@ -137,6 +142,19 @@ if command -v script > /dev/null; then
         echo "ok: TERM=dumb on a pty: $(grep -o 'no terminal UI[^;]*;[^.]*' "$dir/dumb.txt" | head -n 1 | tr -d '\r'), finished"
     else
         echo "FAIL: TERM=dumb on a pty:"; cat -v "$dir/dumb.txt" | tail -n 20; fail=1
+    fi
+    # the progress bar of eval: a line per 10% on a dumb terminal, never a redraw
+    cmd=$(printf '%q ' "$irvi" eval --model "$dir/base/best.irvi" --data-dir "$mnist" --n 200 -N 20 \
+        --refine 2,2,0.1 --threads 1)
+    TERM=dumb timeout 120 script -qec "$cmd; echo irvi-exit \$?" /dev/null < /dev/null > "$dir/dumb-eval.txt" 2>&1
+    # (the pty turns every \n into \r\n; a redraw is a \r not before \n)
+    if grep -q 'irvi-exit 0' "$dir/dumb-eval.txt" && grep -q '^evaluating: 100%' "$dir/dumb-eval.txt" &&
+        python3 -c 'import re, sys; sys.exit(bool(re.search(rb"\r(?!\n)", open(sys.argv[1], "rb").read())))' \
+            "$dir/dumb-eval.txt" &&
+        ! grep -q 'evaluating \[' "$dir/dumb-eval.txt" && ! grep -q $'\e' "$dir/dumb-eval.txt"; then
+        echo "ok: TERM=dumb on a pty: eval prints $(grep -c '^evaluating:' "$dir/dumb-eval.txt") progress lines, no redraws"
+    else
+        echo "FAIL: TERM=dumb on a pty, eval's progress:"; cat -v "$dir/dumb-eval.txt" | tail -n 20; fail=1
     fi
 else
     echo "SKIP: no script(1): TERM=dumb check not run"

@@ -7,7 +7,8 @@
 #      --max-updates 650 (epoch 1 = 500 batches with its validation, then 150
 #      batches of epoch 2, cut short and validated), uninterrupted.
 #   2. the same run with --ckpt-every 0.05 (a checkpoint every 50 ms), killed
-#      with SIGKILL again and again (12 times): during start-up, at random
+#      with SIGKILL again and again (12 times; 6 with IRVI_KILLRESUME_QUICK=1,
+#      which also makes the updates cheaper, for sanitized builds): during start-up, at random
 #      delays after training started, at the moment its temporary checkpoint
 #      file (checkpoint.irvi.tmp.<pid>) appears (mid-write), and once right
 #      after the validation at the end of epoch 1 (epoch-end). Each time it is restarted
@@ -21,10 +22,16 @@
 #          validation old (when the process trained that long);
 #   3. the final checkpoint.irvi and best.irvi equal the reference ones
 #      section by section, and through irvi_trainer_resume (ckpt_compare
-#      same); metrics.jsonl has the reference's rows (a row written just
-#      before a kill may appear twice: it is reported, not failed).
+#      same); metrics.jsonl has exactly the reference's rows (a row written
+#      just before a kill, before its checkpoint, is dropped on resume and
+#      written again); no checkpoint.irvi.tmp.<pid> of a killed writer is left
+#      (the next checkpoint write removes them).
 #   4. SIGTERM during the validation of the cut-short last epoch, then
 #      --resume: that epoch is validated (metrics row, best.irvi), not skipped.
+#   5. the kill window between an epoch's metrics row and its checkpoint, set
+#      up exactly: a checkpoint at update 0 (--epochs 0) plus the row of the
+#      epoch to come (or a torn half of it) in metrics.jsonl; --resume must end
+#      with the reference's single row, not two.
 #
 # usage: killresume.sh IRVI_EXE SCRATCH_DIR MNIST_DIR CKPT_COMPARE_EXE
 #   (exit 0 ok, 1 fail, 77 skip). Takes ~30-60 s on 2 cores.
@@ -49,10 +56,16 @@ T0=$(date +%s)
 MAX_UPDATES=650
 BATCHES=500          # 50000 training images / batch 100
 INTERVAL=0.05        # --ckpt-every, seconds
-MIN_KILLS=5
 MAX_KILLS=12
+small=(--K 5 --M 5)
+if [ "${IRVI_KILLRESUME_QUICK:-0}" = 1 ]; then
+    # for slow (sanitized) builds: half the kills, cheaper updates
+    MAX_KILLS=6
+    small=(--K 2 --M 2 --N 5)
+fi
+MIN_KILLS=5
 common=(--headless --data mnist --data-dir "$mnist" --layers 10 --epochs 2
-        --max-updates $MAX_UPDATES --valid-n 100 --valid-N 5 --batch 100 --K 5 --M 5
+        --max-updates $MAX_UPDATES --valid-n 100 --valid-N 5 --batch 100 "${small[@]}"
         --threads 1 --seed 11)
 seed=$((($$ + 10#$(date +%N)) % 32768))
 RANDOM=$seed
@@ -130,7 +143,7 @@ while [ $round -lt 40 ]; do
         done
         t_train=${EPOCHREALTIME/./}
         if [ $epoch_end_done -eq 0 ] && [ $prev_upd -lt $BATCHES ] &&
-            { [ $prev_upd -ge 400 ] || [ $kills -ge 8 ]; }; then
+            { [ $prev_upd -ge 400 ] || [ $kills -ge $((MAX_KILLS - 4)) ]; }; then
             # once: right after the epoch-1 line (validation done; the metrics
             # row, best.irvi and the checkpoint are being written)
             how=epoch-end
@@ -233,13 +246,19 @@ keys = ["epoch", "updates", "train_lb", "valid_lb0", "valid_lb", "valid_ll", "va
 def rows(p):
     return [tuple(json.loads(l).get(k) for k in keys) for l in open(p)]
 ref, got = rows(sys.argv[1]), rows(sys.argv[2])
-dedup = [r for i, r in enumerate(got) if i == 0 or r != got[i - 1]]
-if dedup != ref:
+if got != ref:
     sys.exit("FAIL: metrics.jsonl rows differ from the reference:\n%s\nvs\n%s" % (got, ref))
-extra = len(got) - len(dedup)
-print("ok: metrics.jsonl has the reference's %d rows%s" % (len(ref),
-      " (+%d repeated: the kill came after the row, before the checkpoint)" % extra if extra else ""))
+print("ok: metrics.jsonl has exactly the reference's %d rows" % len(ref))
 EOF
+    trimmed=$(cat "$dir"/round*.out | grep -c 'metrics.jsonl: dropped')
+    echo "resumes that dropped a metrics row written after the last checkpoint: $trimmed"
+    stale=$(ls "$out" | grep -c '^checkpoint\.irvi\.tmp\.')
+    if [ "$stale" -eq 0 ]; then
+        echo "ok: no checkpoint.irvi.tmp.<pid> left ($midwrite killed mid-write)"
+    else
+        echo "FAIL: $stale checkpoint temporary files of killed writers left: $(ls "$out" | grep '\.tmp\.' | tr '\n' ' ')"
+        fail=1
+    fi
 fi
 # ---- 4. stopped during the final validation, then resumed ----------------------
 # SIGTERM while the cut-short last epoch is being validated: the checkpoint
@@ -281,8 +300,44 @@ else
     echo "note: could not stop a run during its final validation (last: exit $rc, $info); not checked"
 fi
 
-stale=$(ls "$out" | grep -c '\.tmp\.')
-echo "temporary files left by killed writers: $stale"
+# ---- 5. a kill between the metrics row and the checkpoint, set up exactly -----
+# The reference: 30 updates, the cut-short epoch validated, one row. The
+# window: a checkpoint from before the epoch (update 0: --epochs 0 stops at
+# once) with the epoch's row already appended (whole, or torn mid-line).
+short=(--epochs 2 --max-updates 30)
+if "$irvi" train "${common[@]}" "${short[@]}" --out "$dir/w-ref" > "$dir/w-ref.out" 2>&1; then
+    for how in whole torn; do
+        w="$dir/w-$how"
+        if ! "$irvi" train "${common[@]}" --epochs 0 --out "$w" > "$w.out0" 2>&1 ||
+            [ "$("$tool" info "$w/checkpoint.irvi")" != "updates 0 epoch 0 batch 0" ]; then
+            echo "FAIL: window ($how): could not write a checkpoint at update 0"; cat "$w.out0"; fail=1
+            continue
+        fi
+        if [ $how = whole ]; then
+            cat "$dir/w-ref/metrics.jsonl" >> "$w/metrics.jsonl"
+        else
+            head -c 60 "$dir/w-ref/metrics.jsonl" >> "$w/metrics.jsonl"
+        fi
+        "$irvi" train "${common[@]}" "${short[@]}" --out "$w" --resume > "$w.out" 2>&1
+        rc=$?
+        if [ $rc -eq 0 ] && [ "$(wc -l < "$w/metrics.jsonl")" -eq 1 ] &&
+            python3 - "$dir/w-ref/metrics.jsonl" "$w/metrics.jsonl" <<'EOF' &&
+import json, sys
+a, b = ([{k: v for k, v in json.loads(l).items() if "seconds" not in k and k != "wall"}
+         for l in open(p)] for p in sys.argv[1:])
+sys.exit(a != b)
+EOF
+            "$tool" same "$dir/w-ref/checkpoint.irvi" "$w/checkpoint.irvi" > /dev/null; then
+            echo "ok: window ($how row before the checkpoint): --resume leaves the reference's one row ($(grep -o 'dropped [0-9]* row' "$w.out"))"
+        else
+            echo "FAIL: window ($how row before the checkpoint): exit $rc, metrics.jsonl:"
+            cat "$w/metrics.jsonl" "$w.out"; fail=1
+        fi
+    done
+else
+    echo "FAIL: the 30-update reference run"; cat "$dir/w-ref.out"; fail=1
+fi
+
 echo "time: $(($(date +%s) - T0)) s"
 if [ $fail -eq 0 ]; then
     echo "all cli_killresume checks passed"

@@ -1,9 +1,14 @@
 #!/bin/bash
 # tests/fuzz/run.sh — build the libFuzzer harnesses with clang outside meson
-# (into build-fuzz/ at the top of the tree) and run each for SECONDS.
+# (into build-fuzz/ at the top of the tree, or $FUZZ_OUT) and run them.
 #
-#   bash tests/fuzz/run.sh SECONDS [HARNESS...]    (default: all five)
-#   bash tests/fuzz/run.sh --regen-corpus          rewrite tests/fuzz/corpus/
+#   bash tests/fuzz/run.sh [--fixed] [HARNESS...]        the fixed run (default;
+#                                  the test suite's): the same inputs every time
+#   bash tests/fuzz/run.sh --random SECONDS [HARNESS...]  a campaign, random seed
+#   bash tests/fuzz/run.sh SECONDS [HARNESS...]           (the same, older form)
+#   bash tests/fuzz/run.sh --regen-corpus                 rewrite tests/fuzz/corpus/
+#   (HARNESS...: default all five; IRVI_FUZZ_RANDOM=SECONDS turns a run without
+#   arguments, e.g. the meson test 'fuzz', into a --random one)
 #
 # Harnesses (tests/fuzz/fuzz_<name>.c; seeds in tests/fuzz/corpus/<name>/):
 #   idx   irvi_idx_parse / irvi_idx_load           engine/data_idx.c
@@ -13,24 +18,55 @@
 #   args  args_* flag parsers, --layers, --algo    app/args.c, engine/model.c
 #
 # First every file in tests/fuzz/regressions/<name>/ is replayed (earlier
-# crashes, fixed), then each harness runs with -max_total_time=SECONDS
-# -timeout=5 -rss_limit_mb=2048 on a working corpus build-fuzz/corpus/<name>
-# (seeded from the committed one, kept between runs). Prints the number of
-# executions per harness. A crash, leak, timeout or OOM stops that harness;
+# crashes, fixed). Then each harness runs with -timeout=5 -rss_limit_mb=2048:
+#   fixed   a fixed libFuzzer -seed and number of executions per harness (the
+#           table below: 30-60 s each on this 2-core machine, more when it is
+#           loaded), starting from the committed corpus alone (a fresh copy
+#           each time): the same inputs every run, so a CI run fails when a
+#           code change breaks a loader, not on a lucky new find. Cut at 150 s
+#           per harness on a slow machine (then a prefix of the same inputs).
+#   random  a random seed (printed: -seed=S reproduces it) for SECONDS on a
+#           working corpus build-fuzz/corpus/<name> (seeded from the committed
+#           one, kept between runs): the search for new crashes
+# Prints the number of executions per harness. A crash, leak, timeout or OOM stops that harness;
 # its input is kept as build-fuzz/crashes/<name>-crash-<sha1> (or leak-,
 # timeout-, oom-) and the script exits 1. Exit 77 (meson: skipped) when clang
 # cannot build a libFuzzer binary.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
-OUT=$ROOT/build-fuzz
+OUT=${FUZZ_OUT:-$ROOT/build-fuzz}
+case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 CC=${FUZZ_CC:-clang}
 ALL=(idx amat mat ckpt args)
+# the fixed run: harness, libFuzzer seed, executions (~60 s each here)
+declare -A FIXED_SEED=([idx]=6101 [amat]=6102 [mat]=6103 [ckpt]=6104 [args]=6105)
+declare -A FIXED_RUNS=([idx]=250000 [amat]=300000 [mat]=250000 [ckpt]=40000 [args]=300000)
 
-if [ $# -lt 1 ]; then
-    echo "usage: $0 SECONDS [HARNESS...] | --regen-corpus" >&2
+usage() {
+    echo "usage: $0 [--fixed] [HARNESS...] | --random SECONDS [HARNESS...] | SECONDS [HARNESS...] | --regen-corpus" >&2
     exit 2
+}
+MODE=fixed
+SECS=
+case ${1:-} in
+    --regen-corpus) MODE=regen ;;
+    --fixed) shift ;;
+    --random) MODE=random; SECS=${2:-}; shift 2 2> /dev/null || usage ;;
+    -*) usage ;;
+    '' | [a-z]*)
+        if [ -n "${IRVI_FUZZ_RANDOM:-}" ]; then MODE=random; SECS=$IRVI_FUZZ_RANDOM; fi ;;
+    *) MODE=random; SECS=$1; shift ;;
+esac
+if [ $MODE = random ]; then
+    case $SECS in '' | *[!0-9]*) usage ;; esac
 fi
+HARNESSES=("$@")
+[ $MODE = regen ] && HARNESSES=()
+[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
+for h in "${HARNESSES[@]}"; do
+    [ -n "${FIXED_SEED[$h]:-}" ] || { echo "unknown harness '$h' (have: ${ALL[*]})" >&2; exit 2; }
+done
 
 command -v "$CC" > /dev/null || { echo "SKIP: no $CC"; exit 77; }
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/crashes" || exit 1
@@ -93,7 +129,7 @@ rm -f "$OUT/libirvi-fuzz.a"
 ar rcs "$OUT/libirvi-fuzz.a" "${objs[@]}" || exit 1
 
 # ---- the seed corpus generator --------------------------------------------
-if [ "$1" = "--regen-corpus" ]; then
+if [ $MODE = regen ]; then
     "$CC" "${CFLAGS[@]}" "$ROOT/tests/fuzz/gen_corpus.c" "$OUT/libirvi-fuzz.a" "${LIBS[@]}" \
         -o "$OUT/gen_corpus" || exit 1
     rm -rf "$ROOT/tests/fuzz/corpus"
@@ -103,12 +139,6 @@ if [ "$1" = "--regen-corpus" ]; then
     find "$ROOT/tests/fuzz/corpus" -type f | sort
     exit 0
 fi
-
-SECS=$1
-shift
-case $SECS in '' | *[!0-9]*) echo "usage: $0 SECONDS [HARNESS...]" >&2; exit 2 ;; esac
-HARNESSES=("$@")
-[ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
 
 # ---- harnesses -------------------------------------------------------------
 for h in "${HARNESSES[@]}"; do
@@ -148,12 +178,27 @@ for h in "${HARNESSES[@]}"; do
 done
 
 # ---- fuzzing ---------------------------------------------------------------
+if [ $MODE = random ]; then
+    SEED=$(( (RANDOM << 15 | RANDOM) % 2000000000 + 1 ))
+    echo "random run: ${SECS}s per harness, libFuzzer -seed=$SEED"
+else
+    echo "fixed run: fixed seeds and execution counts, from the committed corpus"
+fi
 for h in "${HARNESSES[@]}"; do
-    work=$OUT/corpus/$h
-    mkdir -p "$work"
     log=$OUT/fuzz-$h.log
     t=$(date +%s)
-    "$OUT/fuzz_$h" -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=131072 -print_final_stats=1 \
+    if [ $MODE = random ]; then
+        work=$OUT/corpus/$h
+        mkdir -p "$work"
+        how=(-seed="$SEED" -max_total_time="$SECS")
+    else
+        # a fresh working corpus: nothing from earlier runs changes the inputs
+        work=$OUT/fixed-corpus/$h
+        rm -rf "$work"
+        mkdir -p "$work"
+        how=(-seed="${FIXED_SEED[$h]}" -runs="${FIXED_RUNS[$h]}" -max_total_time=150)
+    fi
+    "$OUT/fuzz_$h" "${how[@]}" -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=131072 -print_final_stats=1 \
         -artifact_prefix="$OUT/crashes/$h-" "$work" "$ROOT/tests/fuzz/corpus/$h" > "$log" 2>&1
     rc=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
@@ -162,6 +207,9 @@ for h in "${HARNESSES[@]}"; do
     crash=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n 1 | sed 's/Test unit written to //')
     line=$(printf '%-5s %10s execs in %4ss  %-20s corpus %s' "$h" "${execs:-?}" "$(($(date +%s) - t))" \
         "${cov:-}" "$(ls "$work" | wc -l)")
+    if [ $MODE = fixed ] && [ $rc -eq 0 ] && [ "${execs:-0}" -lt "${FIXED_RUNS[$h]}" ]; then
+        line="$line  (cut by the 150 s cap: not the full fixed run of ${FIXED_RUNS[$h]})"
+    fi
     if [ $rc -ne 0 ]; then
         status=1
         line="$line  CRASH (exit $rc): ${crash:-see $log}"
@@ -172,7 +220,11 @@ for h in "${HARNESSES[@]}"; do
     echo "$line"
 done
 
-echo "== fuzz summary (${SECS}s per harness)"
+if [ $MODE = random ]; then
+    echo "== fuzz summary (random, -seed=$SEED, ${SECS}s per harness)"
+else
+    echo "== fuzz summary (fixed seeds and execution counts)"
+fi
 printf '%s\n' "${summary[@]}"
 [ $status -eq 0 ] && echo "no crashes" || echo "CRASHES FOUND (inputs kept in $OUT/crashes/)"
 exit $status
