@@ -22,6 +22,7 @@ static const command commands[] = {
     {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates"},
     {"import", cmd_import, "import --params FILE  the PyTorch peer's parameter file (SBNPARM2) to an irvi model"},
     {"export-params", cmd_export_params, "export-params --model FILE  an irvi model as the peer's parameter file"},
+    {"experiment", cmd_experiment, "experiment NAME|all|list|report   the paper's experiments and their report"},
 };
 
 static void usage(FILE *f)
