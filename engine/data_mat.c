@@ -234,7 +234,7 @@ static int m5_element(mcheck *k, const uint8_t *p, size_t n, size_t at, uint32_t
     return 0;
 }
 
-static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth);
+static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth, int vars);
 
 /* The payload of an miMATRIX element. */
 static int m5_matrix(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth)
@@ -327,11 +327,13 @@ static int m5_matrix(mcheck *k, const uint8_t *p, size_t n, size_t base, int dep
                  base, (unsigned long long)slots, n - pos);
         return -1;
     }
-    return m5_walk(k, p + pos, n - pos, base + pos, depth);
+    return m5_walk(k, p + pos, n - pos, base + pos, depth, 0);
 }
 
 /* A sequence of elements; miMATRIX and miCOMPRESSED ones are looked into. */
-static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth)
+/* vars: the elements are variables (the file's top level, or the inflated
+ * bytes of a compressed variable), not the cells or fields of an array. */
+static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth, int vars)
 {
     size_t pos = 0;
     while (n - pos >= 8) {
@@ -340,6 +342,13 @@ static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth
         size_t len, next;
         if (m5_element(k, p + pos, n - pos, base + pos, &type, &d, &len, &next))
             return -1;
+        /* an empty cell is a 0-byte array, but matio reads a variable's
+         * flags and dimensions whatever its tag says: from the next element */
+        if (type == 14 && vars && len == 0) {
+            snprintf(k->why, sizeof k->why, "variable at byte %zu is an empty array element",
+                     base + pos);
+            return -1;
+        }
         if (type == 14 && m5_matrix(k, d, len, base + pos + 8, depth + 1))
             return -1;
         if (type == 15) {
@@ -378,7 +387,7 @@ static int m5_walk(mcheck *k, const uint8_t *p, size_t n, size_t base, int depth
                 snprintf(k->why, sizeof k->why, "compressed element at byte %zu %s", base + pos,
                          !out || got == cap ? "inflates to too much" : "is corrupt");
             else
-                bad = m5_walk(k, out, got, 0, depth + 1) != 0;
+                bad = m5_walk(k, out, got, 0, depth + 1, 1) != 0;
             free(out);
             if (bad)
                 return -1;
@@ -483,7 +492,7 @@ static irvi_status mat_precheck(const char *path)
             free(b);
             return IRVI_OK;
         }
-        rc = version == 0x0100 ? m5_walk(&k, b + 128, n - 128, 128, 0) : m4_walk(&k, b, n);
+        rc = version == 0x0100 ? m5_walk(&k, b + 128, n - 128, 128, 0, 1) : m4_walk(&k, b, n);
     } else {
         rc = m4_walk(&k, b, n);
     }
