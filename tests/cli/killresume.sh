@@ -95,7 +95,11 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 print(int(1000 * (float(sys.argv[2]) + 4 / float(sys.argv[3]) + max(r["valid_seconds"] for r in rows) + 1.0)))' \
     "$ref/metrics.jsonl" $INTERVAL "$rate" 2> /dev/null)
 [ -n "$max_age_ms" ] || max_age_ms=1000
-echo "reference speed ${rate} updates/s: a kill may lose at most $allow updates, and the newest checkpoint may be at most $max_age_ms ms old"
+# the random kill delays scale with that speed: on a fast machine a fixed 0..2 s
+# would let the run finish before enough kills (about half a run's share per kill)
+span_ms=$(awk -v r="$rate" -v u=$MAX_UPDATES -v k=$MAX_KILLS 'BEGIN {
+    s = int(1000 * u / (r * k)); if (s < 200) s = 200; if (s > 2000) s = 2000; print s }')
+echo "reference speed ${rate} updates/s: a kill may lose at most $allow updates, and the newest checkpoint may be at most $max_age_ms ms old; kill delays 0..$span_ms ms"
 
 # the update count a progress line stands for ("epoch E/2  batch B/500")
 last_reported() {
@@ -128,8 +132,8 @@ while [ $round -lt 40 ]; do
     fi
     # kill points: one round in five during start-up (data loading, resume);
     # otherwise after training has started (the "irvi train:" line): odd
-    # rounds after a random 0..2 s, even rounds at the first checkpoint write
-    # seen after a random 0.1..1.5 s (mid-write); once, from update 400 or the
+    # rounds after a random 0..span, even rounds at the first checkpoint write
+    # seen after a random 0.05 s..span (mid-write); once, from update 400 or the
     # 9th kill on, right after the validation of epoch 1 (epoch-end)
     how=start-up
     t_train=
@@ -156,7 +160,7 @@ while [ $round -lt 40 ]; do
         elif [ $((round % 2)) -eq 0 ]; then
             how=mid-write
             tmp="$out/checkpoint.irvi.tmp.$pid"
-            ms=$((100 + RANDOM % 1400))
+            ms=$((50 + RANDOM % span_ms))
             sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
             end=$((${EPOCHREALTIME/./} + 3000000))
             while [ ! -e "$tmp" ] && [ "${EPOCHREALTIME/./}" -lt $end ] && kill -0 $pid 2> /dev/null; do
@@ -164,7 +168,7 @@ while [ $round -lt 40 ]; do
             done
         else
             how=random
-            ms=$((RANDOM % 2000))
+            ms=$((RANDOM % span_ms))
             sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
         fi
     fi
