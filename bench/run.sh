@@ -20,6 +20,8 @@
 #      eval N=100000         irvi with peak RSS (B=10 in --quick, 100 otherwise);
 #                            the peer only in the full run (B=100, one run)
 #      exact H=20            100 points
+#      training SBN-200 AIR  on MNIST, headless vs live UI (bench/ui_overhead.sh;
+#                            needs tmux and data/mnist; IRVI_BENCH_UI=0 skips it)
 # 5. collects every JSON line in bench/results/<UTC timestamp>.jsonl and prints
 #    a table: medians over runs of each run's median repeat, irvi/peer ratios,
 #    achieved GEMM GFLOP/s as a fraction of the sgemm peak; then the checks:
@@ -61,7 +63,8 @@ import json, math, os, statistics as st, sys
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(out)]
 meta = next((r for r in rows if r.get("record") == "run_meta"), {})
-rows = [r for r in rows if r.get("record") != "run_meta"]
+ui = [r for r in rows if r.get("record") == "ui_overhead"]
+rows = [r for r in rows if r.get("record") not in ("run_meta", "ui_overhead")]
 load0, load1 = meta.get("load_start", "?"), meta.get("load_end", "?")
 peer_ok, peer_why = meta.get("peer_ok", True), meta.get("peer_why", "")
 prefix = out[:-len(".jsonl")] if out.endswith(".jsonl") else out
@@ -131,6 +134,17 @@ for n in names:
 print("(medians over runs of each run's median repeat; %pk = GEMM flops achieved / sgemm peak;")
 print(" RSS = irvi's peak resident set (getrusage) at the end of the timed repeats;")
 print(" peer exact uses its 'logits' algorithm, irvi the factored one)")
+for r in ui:
+    print("training SBN-200 AIR on MNIST (B=%d, %d threads, %d rounds of %d updates, order alternating):" % (
+        r["batch"], r["threads"], r["rounds"], r["updates"]))
+    print("  headless %.1f examples/s, live UI %.1f examples/s; UI/headless median %.3f (per round %s)" % (
+        r["headless_examples_per_second"], r["ui_examples_per_second"], r["median_ratio"],
+        " ".join("%.3f" % x for x in r["ratios"])))
+    print("  whole runs headless/UI time %.3f; UI thread's share of the live run's CPU %s -> UI cost %.1f%% (target < 3%%)" % (
+        r["median_wall_ratio"], "-" if r["ui_cpu_share"] is None else "%.1f%%" % (100 * r["ui_cpu_share"]),
+        100 * (1 - r["median_ratio"])))
+if not ui:
+    print("training headless vs live UI: not measured in this run")
 print()
 
 status = 0
@@ -321,6 +335,23 @@ if [ "$QUICK" = 0 ]; then
   run_peer exact_H20_f64 1 900 --mode exact --params "$WORK/m20.sbn" --data "$WORK/d20.u8" \
     --batch 100 --threads 2 --dtype float64 --seed 1234 --warmup 0 --repeats 1 \
     --dump "${OUT%.jsonl}.exact_peer_f64.txt"
+fi
+# row 4: one SBN-200 AIR training run on MNIST, headless vs the live terminal
+# UI (bench/ui_overhead.sh: same seed, alternating order, throughput of the steps)
+UI_DATA=${IRVI_DATA_DIR:-$ROOT/data/mnist}
+if [ "${IRVI_BENCH_UI:-1}" = 0 ]; then
+  say "training headless vs live UI: skipped (IRVI_BENCH_UI=0)"
+elif ! command -v tmux > /dev/null; then
+  say "training headless vs live UI: skipped (tmux is not installed; bash scripts/setup.sh)"
+elif ! ls "$UI_DATA"/train-images*idx3* > /dev/null 2>&1; then
+  say "training headless vs live UI: skipped (no MNIST in $UI_DATA; bash scripts/setup.sh or IRVI_DATA_DIR)"
+else
+  ninja -C "$BUILD" app/irvi > /dev/null
+  if [ "$QUICK" = 1 ]; then UI_ARGS="--rounds 2 --updates 60"; else UI_ARGS="--rounds 4 --updates 150"; fi
+  say "irvi  training SBN-200 AIR, headless vs live UI ($UI_ARGS)"
+  bash "$ROOT/bench/ui_overhead.sh" $UI_ARGS --threads 2 --irvi "$BUILD/app/irvi" \
+    --data-dir "$UI_DATA" --json "$OUT" > "$WORK/ui.txt" 2>&1 ||
+    { say "  ui_overhead.sh failed:"; tail -5 "$WORK/ui.txt" >&2; }
 fi
 LOAD_END=$(loadavg)
 say "load average at end: $LOAD_END"

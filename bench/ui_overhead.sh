@@ -2,7 +2,7 @@
 # bench/ui_overhead.sh — issue #8 row 4: training throughput of SBN-200 AIR on
 # MNIST, headless vs with the live terminal UI, as a ratio.
 #
-#   bash bench/ui_overhead.sh [--rounds R] [--updates U] [--irvi EXE] [--threads T]
+#   bash bench/ui_overhead.sh [--rounds R] [--updates U] [--irvi EXE] [--threads T] [--json FILE]
 #
 # Each round runs `irvi train` twice on identical settings (same seed, fresh
 # output directory, --max-updates U minibatches of 100, no periodic
@@ -22,6 +22,8 @@
 # main thread draws the UI, the others (engine thread, its workers) train;
 # the UI's share of the process's CPU time bounds what it costs the
 # training on a machine whose cores the engine keeps busy.
+# --json FILE appends the summary as one JSON record ("record": "ui_overhead")
+# to FILE; bench/run.sh uses it to put this row into its table.
 # Environment: IRVI_DATA_DIR / --data-dir default data/mnist.
 set -euo pipefail
 
@@ -30,7 +32,8 @@ ROUNDS=3
 UPDATES=100
 THREADS=2
 IRVI=$ROOT/build-perf/app/irvi
-MNIST=$ROOT/data/mnist
+MNIST=${IRVI_DATA_DIR:-$ROOT/data/mnist}
+JSON=
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=${2:?}; shift ;;
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=${2:?}; shift ;;
     --irvi) IRVI=${2:?}; shift ;;
     --data-dir) MNIST=${2:?}; shift ;;
+    --json) JSON=${2:?}; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "ui_overhead.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -147,8 +151,8 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$PY" - "$RESULTS" "$CPUS" <<'EOF'
-import statistics as st, sys
+"$PY" - "$RESULTS" "$CPUS" "$JSON" "$UPDATES" "$THREADS" <<'EOF'
+import json, statistics as st, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 by = {}
 wall = {}
@@ -170,4 +174,12 @@ if cpu:
     share = [u / (u + e) for u, e in cpu if u + e > 0]
     print("UI thread's share of the live run's CPU time: %s (median %.1f%%)" % (
         " ".join("%.1f%%" % (100 * x) for x in share), 100 * st.median(share)))
+if sys.argv[3]:
+    with open(sys.argv[3], "a") as f:
+        f.write(json.dumps(dict(record="ui_overhead", model="sbn 200", algo="air", batch=100,
+            updates=int(sys.argv[4]), threads=int(sys.argv[5]), rounds=len(ratios),
+            headless_examples_per_second=st.median(h), ui_examples_per_second=st.median(u),
+            ratios=ratios, median_ratio=m, wall_ratios=wr, median_wall_ratio=st.median(wr),
+            ui_cpu_share=(st.median(share) if cpu and share else None),
+            loadavg=[float(v) for v in open("/proc/loadavg").read().split()[:3]])) + "\n")
 EOF

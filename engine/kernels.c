@@ -211,6 +211,21 @@ double k_sum(const float *x, size_t n)
     return sum16(x, n);
 }
 
+double k_dot(const float *x, const float *y, size_t n)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += x[i + j] * y[i + j];
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++)
+        s += (double)x[i] * y[i];
+    return s;
+}
+
 /* Sums of softplus terms without a log per term:
  *   sum_i softplus(a_i) = sum_i max(a_i, 0) + log prod_i (1 + e^-|a_i|)
  *   sum_i y_i a_i - softplus(a_i) = sum_i (y_i a_i - max(a_i, 0)) - log prod_i (...),

@@ -33,6 +33,8 @@ double k_softplus_sum(const float *a, size_t n);
 void k_exp_nonpos(const float *x, float *out, size_t n);
 /* sum of n floats in a fixed order (vectorized), returned in double. */
 double k_sum(const float *x, size_t n);
+/* sum of x_i y_i in 16 float lanes (a fixed order), returned in double. */
+double k_dot(const float *x, const float *y, size_t n);
 
 /* Fold n values v[0], v[stride], ... into a running log-sum-exp held as
  * (m, s = sum e^(v - m), s2 = sum e^(2 (v - m))), rescaling when the max

@@ -58,6 +58,7 @@ int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n)
         fail |= grow((void **)&w->lp, sizeof(double) * R);
         fail |= grow((void **)&w->lq, sizeof(double) * R);
         fail |= grow((void **)&w->lw, sizeof(double) * R);
+        fail |= grow((void **)&w->pdiff, sizeof(float) * a->H[a->L - 1]);
         if (a->latent == IRVI_LATENT_GAUSSIAN) {
             fail |= grow((void **)&w->geps, sizeof(float) * R * a->H[0]);
             fail |= grow((void **)&w->gsig, sizeof(float) * R * a->gen_hidden);
@@ -111,6 +112,7 @@ void model_ws_free(model_ws *w)
     free(w->rdelta2);
     free(w->ql1);
     free(w->ql0);
+    free(w->pdiff);
     free(w->geps);
     free(w->gsig);
     free(w->gdh);
@@ -148,8 +150,26 @@ static void out_logits_rows(const irvi_model *m, model_ws *w, int r0, int r1)
     }
 }
 
-/* out[r] += log p(h_top) for rows r0..r1; scratch: HL floats of w->delta
- * owned by these rows (row r0's slice), so ranges never share it. */
+/* The factorized prior's per-unit terms, once per call rather than per row
+ * block: log p(h) = pbase + sum_i h_i pdiff_i (finite: the prior's logits are). */
+static void prior_table(const irvi_model *m, model_ws *w)
+{
+    const irvi_arch *a = &m->arch;
+    if (a->prior == IRVI_PRIOR_DARN)
+        return;
+    int HL = a->H[a->L - 1], sq = a->squash;
+    const float *z = P(m, m->z);
+    float one = 1, zero = 0;
+    double base = 0;
+    for (int i = 0; i < HL; i++) {
+        double l1 = k_bern_logp(&one, &z[i], 1, sq), l0 = k_bern_logp(&zero, &z[i], 1, sq);
+        base += l0;
+        w->pdiff[i] = (float)(l1 - l0);
+    }
+    w->pbase = base;
+}
+
+/* out[r] += log p(h_top) for rows r0..r1 (after prior_table). */
 static void prior_rows(const irvi_model *m, model_ws *w, int r0, int r1, double *out)
 {
     const irvi_arch *a = &m->arch;
@@ -163,23 +183,8 @@ static void prior_rows(const irvi_model *m, model_ws *w, int r0, int r1, double 
             out[r] += k_bern_logp(hL + (size_t)r * HL, lg + (size_t)r * HL, HL, sq);
         return;
     }
-    /* log p(h) = sum_i l0_i + h_i (l1_i - l0_i): per-unit terms computed once. */
-    const float *z = P(m, m->z);
-    float one = 1, zero = 0;
-    double base = 0;
-    float *diff = w->delta + (size_t)r0 * max_width(m);
-    for (int i = 0; i < HL; i++) {
-        double l1 = k_bern_logp(&one, &z[i], 1, sq), l0 = k_bern_logp(&zero, &z[i], 1, sq);
-        base += l0;
-        diff[i] = (float)(l1 - l0);
-    }
-    for (int r = r0; r < r1; r++) {
-        const float *h = hL + (size_t)r * HL;
-        double sum = 0;
-        for (int i = 0; i < HL; i++)
-            sum += h[i] * diff[i];
-        out[r] += base + sum;
-    }
+    for (int r = r0; r < r1; r++)
+        out[r] += w->pbase + k_dot(hL + (size_t)r * HL, w->pdiff, HL);
 }
 
 typedef struct {
@@ -219,6 +224,7 @@ static void prior_part(void *ctx, int lo, int hi)
 void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out)
 {
     rows_job j = {m, w, NULL, 0, R, out};
+    prior_table(m, w);
     pool_run(nblocks(R), prior_part, &j);
 }
 
@@ -252,6 +258,7 @@ void model_log_joint(const irvi_model *m, model_ws *w, const uint8_t *x, int n, 
                      double *out)
 {
     rows_job j = {m, w, x, n, S * n, out};
+    prior_table(m, w);
     pool_run(nblocks(S * n), log_joint_part, &j);
 }
 

@@ -60,6 +60,8 @@ typedef struct {
     float *rmu[IRVI_MAX_LAYERS];   /* (n, H_l) recognition means */
     float *rdelta, *rdelta2;       /* (n, max width) */
     float *ql1, *ql0;              /* (n, Htot) log mu, log(1 - mu) for model_log_q */
+    float *pdiff;                  /* (H_top) factorized prior: log p(h_i=1) - log p(h_i=0) */
+    double pbase;                  /* sum_i log p(h_i=0) */
     /* Gaussian latents only (NULL otherwise); h[0] holds h = mu + sigma eps,
      * tanh_x the decoder's softplus layer and rhid the encoder's: */
     float *geps;                   /* (R, Z) reparameterization noise eps */

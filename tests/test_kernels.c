@@ -547,6 +547,16 @@ static void test_sums(void)
                 ref += t;
                 absum += fabsl(t);
             }
+            /* k_dot against a long double sum, with 0/1 weights as in log p(h) */
+            long double dref = 0, dabs = 0;
+            for (size_t i = 0; i < n; i++) {
+                tmp[i] = (float)((i * 7 + (size_t)kind) % 3 == 0);
+                dref += (long double)tmp[i] * a[i];
+                dabs += fabsl((long double)tmp[i] * a[i]);
+            }
+            double dot = k_dot(tmp, a, n);
+            CHECK_MSG(fabsl(dot - dref) <= 1e-6L * dabs + 1e-6L, "k_dot kind %d n=%zu: %.12g, ref %.12Lg",
+                      kind, n, dot, dref);
             double got = k_softplus_sum(a, n);
             CHECK_MSG(fabsl(got - ref) <= 2e-6L * absum + 1e-6L,
                       "softplus_sum kind %d n=%zu: %.12g, ref %.12Lg", kind, n, got, ref);
