@@ -9,6 +9,7 @@
  */
 #include "commands.h"
 #include "session.h"
+#include "sysutil.h"
 #include "train_loop.h"
 
 #include <irvi/irvi.h>
@@ -276,55 +277,6 @@ static int parse_args(int argc, char **argv, train_args *a)
     return 0;
 }
 
-/* ---- signals ------------------------------------------------------------ */
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-    irvi_request_cancel(1); /* a running validation stops at its next chunk */
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal kills at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-/* ---- small helpers ------------------------------------------------------ */
-
-static int mkdir_p(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -1;
-    struct stat sb;
-    if (stat(buf, &sb) != 0)
-        return -1;
-    if (!S_ISDIR(sb.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- headless hooks: progress lines on stderr, epoch lines on stdout --- */
 
 typedef struct {
@@ -337,7 +289,7 @@ static int hl_poll(void *user, irvi_trainer *t)
 {
     (void)user;
     (void)t;
-    return got_signal != 0;
+    return app_stop_signal != 0;
 }
 
 static void hl_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, const run_progress *p)
@@ -382,7 +334,7 @@ static int hl_valid_progress(void *user, double done, double total)
         fprintf(stderr, "\r\033[Kepoch %d  validating %.0f/%.0f", s->epoch, done, total);
         s->last_valid = now;
     }
-    return got_signal != 0;
+    return app_stop_signal != 0;
 }
 
 static void hl_say(void *user, int is_error, const char *msg)
@@ -413,8 +365,8 @@ static int run_headless(const train_args *a, const out_paths *p, irvi_trainer *t
         return 1;
     if (r == RUN_STOPPED) {
         fprintf(stderr, "irvi: stopped by %s at update %ld; checkpoint saved to %s (continue with --resume)\n",
-                got_signal == SIGINT ? "SIGINT" : "SIGTERM", irvi_trainer_updates(t), p->ckpt);
-        return got_signal == SIGINT ? 130 : 143;
+                app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", irvi_trainer_updates(t), p->ckpt);
+        return app_stop_signal == SIGINT ? 130 : 143;
     }
     printf("done: %ld updates, %d epochs", irvi_trainer_updates(t), irvi_trainer_epoch(t));
     printf("; best model %s, checkpoint %s\n", p->best, p->ckpt);
@@ -512,7 +464,7 @@ int cmd_train(int argc, char **argv)
     int rc = 1;
     if (open_data(&a, &ds))
         goto done;
-    if (mkdir_p(a.out) != 0) {
+    if (app_mkdir_p(a.out) != 0) {
         fprintf(stderr, "irvi: --out: cannot create %s: %s\n", a.out, strerror(errno));
         goto done;
     }
@@ -548,10 +500,10 @@ int cmd_train(int argc, char **argv)
         }
         fclose(f);
     }
-    install_signals();
+    app_catch_stop_signals();
     rc = -1;
     if (!a.headless && isatty(1) && isatty(0))
-        rc = session_train(&a, &p, t, ds, &got_signal); /* -1: no terminal UI (TERM=dumb, ...) */
+        rc = session_train(&a, &p, t, ds, &app_stop_signal); /* -1: no terminal UI (TERM=dumb, ...) */
     if (rc == -1) { /* headless, or the terminal UI could not start: progress lines */
         describe(t, ds, &a, a.resume);
         rc = run_headless(&a, &p, t);

@@ -2,6 +2,7 @@
 #include "exp_util.h"
 
 #include "commands.h"
+#include "sysutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,32 +14,6 @@
 #include <unistd.h>
 
 /* ---- small things ------------------------------------------------------- */
-
-int exp_mkdir_p(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -1;
-    struct stat sb;
-    if (stat(buf, &sb) != 0)
-        return -1;
-    if (!S_ISDIR(sb.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
 
 long exp_pick(const exp_ctx *c, long tiny, long shrt, long medium, long paper)
 {
@@ -315,7 +290,7 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     snprintf(p.best, sizeof p.best, "%s/best.irvi", dir);
     snprintf(p.metrics, sizeof p.metrics, "%s/metrics.jsonl", dir);
     snprintf(info->path, sizeof info->path, "%s", p.best);
-    if (exp_mkdir_p(dir)) {
+    if (app_mkdir_p(dir)) {
         fprintf(stderr, "irvi: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
     }

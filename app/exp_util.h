@@ -17,8 +17,6 @@
 
 /* ---- small things ------------------------------------------------------- */
 
-/* mkdir -p; 0 or -1 with errno */
-int exp_mkdir_p(const char *path);
 /* The value for c's budget; tiny may be <= 0 to mean "as short". */
 long exp_pick(const exp_ctx *c, long tiny, long shrt, long medium, long paper);
 /* DIR/name into buf (cap bytes); returns buf. */

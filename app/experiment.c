@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "exp_util.h"
 #include "experiment.h"
+#include "sysutil.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -74,27 +75,6 @@ static void usage(FILE *f)
             "report and all:\n"
             "  --out DIR              where README.md goes (default report)\n",
             EXP_MODEL_IDS);
-}
-
-/* ---- signals: finish the step in progress, save, return ----------------- */
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-    irvi_request_cancel(1); /* a running evaluation stops at its next chunk */
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal kills at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ---- arguments ---------------------------------------------------------- */
@@ -182,7 +162,7 @@ static int run_one(const exp_def *e, const exp_ctx *base)
         fprintf(stderr, "irvi: --root: path too long\n");
         return 1;
     }
-    if (exp_mkdir_p(c.dir)) {
+    if (app_mkdir_p(c.dir)) {
         fprintf(stderr, "irvi: cannot create %s: %s\n", c.dir, strerror(errno));
         return 1;
     }
@@ -201,7 +181,7 @@ static int run_one(const exp_def *e, const exp_ctx *base)
         fprintf(stderr, "irvi: %s: write failed\n", tmp);
         rc = 1;
     }
-    if (rc == 0 && !got_signal) {
+    if (rc == 0 && !app_stop_signal) {
         if (rename(tmp, md) != 0) {
             fprintf(stderr, "irvi: %s: %s\n", md, strerror(errno));
             rc = 1;
@@ -213,7 +193,7 @@ static int run_one(const exp_def *e, const exp_ctx *base)
     }
     char d[32];
     fmt_duration(now_seconds() - t0, d, sizeof d);
-    fprintf(stderr, "== %s %s in %s\n", e->name, got_signal ? "stopped" : rc ? "FAILED" : "done", d);
+    fprintf(stderr, "== %s %s in %s\n", e->name, app_stop_signal ? "stopped" : rc ? "FAILED" : "done", d);
     return rc;
 }
 
@@ -290,7 +270,7 @@ static int copy_section(FILE *out, const char *root, const char *name, const cha
             snprintf(src, sizeof src, "%s/%s/%s", root, name, target);
             snprintf(dir, sizeof dir, "%s/%s", outdir, name);
             snprintf(dst, sizeof dst, "%s/%s", dir, target);
-            if (!copied_dir && exp_mkdir_p(dir) == 0)
+            if (!copied_dir && app_mkdir_p(dir) == 0)
                 copied_dir = 1;
             if (copy_path(src, dst) != 0) {
                 fprintf(stderr, "irvi: report: cannot copy %s to %s\n", src, dst);
@@ -309,7 +289,7 @@ static int copy_section(FILE *out, const char *root, const char *name, const cha
  * files they link copied beside it. */
 static int report(const exp_args *a)
 {
-    if (exp_mkdir_p(a->out)) {
+    if (app_mkdir_p(a->out)) {
         fprintf(stderr, "irvi: --out: cannot create %s: %s\n", a->out, strerror(errno));
         return 1;
     }
@@ -402,18 +382,18 @@ int cmd_experiment(int argc, char **argv)
         return 2;
     if (is_report)
         return report(&a);
-    a.c.stop = &got_signal;
+    a.c.stop = &app_stop_signal;
     irvi_set_threads(a.c.threads);
-    install_signals();
+    app_catch_stop_signals();
     double t0 = now_seconds();
     int rc = 0;
     if (e)
         rc = run_one(e, &a.c);
     else {
         int failed = 0;
-        for (int i = 0; i < NEXP && !got_signal; i++)
+        for (int i = 0; i < NEXP && !app_stop_signal; i++)
             failed += run_one(&experiments[i], &a.c) != 0;
-        if (!got_signal)
+        if (!app_stop_signal)
             rc = report(&a);
         rc = failed ? 1 : rc;
         if (failed)
@@ -422,11 +402,11 @@ int cmd_experiment(int argc, char **argv)
     char d[32];
     fmt_duration(now_seconds() - t0, d, sizeof d);
     fprintf(stderr, "total wall time %s (%.0f s)\n", d, now_seconds() - t0);
-    if (got_signal) {
+    if (app_stop_signal) {
         fprintf(stderr, "irvi: stopped by %s; finished sections and completely trained "
                         "models are kept for the next run\n",
-                got_signal == SIGINT ? "SIGINT" : "SIGTERM");
-        return got_signal == SIGINT ? 130 : 143;
+                app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        return app_stop_signal == SIGINT ? 130 : 143;
     }
     return rc;
 }
