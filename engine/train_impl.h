@@ -110,6 +110,10 @@ double trainer_now(void);
 /* ---- the minibatch loss (train_loss.c) ------------------------------------
  * The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
  * and model_recognize. u may be NULL (every algorithm but BiHM). */
+/* l2 * sum of squares of the weight matrices (tensors with decay), and its
+ * gradient added into grad (nothing when l2 <= 0). */
+double train_l2_loss(const irvi_model *m, float l2);
+void train_l2_grad(const irvi_model *m, float l2, float *grad);
 double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
                   const float *wgen, const float *const *t, const float *const *u, float l2);
 /* -sum_b sum_l lb(t_l[b]; mu0_l[b]) after model_recognize on the same n examples. */

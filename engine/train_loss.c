@@ -22,6 +22,36 @@ double train_rec_xent(const irvi_model *m, const model_ws *w, int n, const float
     return J;
 }
 
+double train_l2_loss(const irvi_model *m, float l2)
+{
+    double J = 0;
+    for (int k = 0; k < m->nt; k++) {
+        const irvi_tensor *tn = &m->t[k];
+        if (!tn->decay)
+            continue;
+        double s = 0;
+        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
+        J += l2 * s;
+    }
+    return J;
+}
+
+void train_l2_grad(const irvi_model *m, float l2, float *grad)
+{
+    if (l2 <= 0)
+        return;
+    for (int k = 0; k < m->nt; k++) {
+        const irvi_tensor *tn = &m->t[k];
+        if (!tn->decay)
+            continue;
+        const float *p = m->p + tn->offset;
+        float *g = grad + tn->offset;
+        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+            g[i] += 2.0f * l2 * p[i];
+    }
+}
+
 double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
                   const float *wgen, const float *const *t, const float *const *u, float l2)
 {
@@ -33,16 +63,7 @@ double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int
     J += train_rec_xent(m, w, n, t);
     if (u)
         J -= train_rec_xent(m, w, n, u);
-    for (int k = 0; k < m->nt; k++) {
-        const irvi_tensor *tn = &m->t[k];
-        if (!tn->decay)
-            continue;
-        double s = 0;
-        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
-        J += l2 * s;
-    }
-    return J;
+    return J + train_l2_loss(m, l2);
 }
 
 void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
@@ -57,17 +78,7 @@ void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, 
     model_grad_rec(m, w, n, t, 1.0f, grad);
     if (u) /* model_grad_rec leaves the forward buffers as they were */
         model_grad_rec(m, w, n, u, -1.0f, grad);
-    if (l2 > 0)
-        for (int k = 0; k < m->nt; k++) {
-            const irvi_tensor *tn = &m->t[k];
-            if (!tn->decay)
-                continue;
-            float c = 2.0f * l2;
-            const float *p = m->p + tn->offset;
-            float *g = grad + tn->offset;
-            for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-                g[i] += c * p[i];
-        }
+    train_l2_grad(m, l2, grad);
 }
 
 /* t[l] (n, H_l) = sum_s c_s h_s per example, c from wn or 1/S. */

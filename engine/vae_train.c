@@ -66,16 +66,7 @@ double vae_train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
             kl += vae_kl(muK + (size_t)b * Z, rhoK + (size_t)b * Z, mu0, rho0, Z);
     }
     J += kl / n;
-    for (int k = 0; k < m->nt; k++) {
-        const irvi_tensor *tn = &m->t[k];
-        if (!tn->decay)
-            continue;
-        double s = 0;
-        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
-        J += l2 * s;
-    }
-    return J;
+    return J + train_l2_loss(m, l2);
 }
 
 void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int N,
@@ -117,17 +108,7 @@ void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
             }
         }
     vae_encode_backward(m, w, n, dout, grad);
-    if (l2 > 0)
-        for (int k = 0; k < m->nt; k++) {
-            const irvi_tensor *tn = &m->t[k];
-            if (!tn->decay)
-                continue;
-            float cl = 2.0f * l2;
-            const float *p = m->p + tn->offset;
-            float *g = grad + tn->offset;
-            for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-                g[i] += cl * p[i];
-        }
+    train_l2_grad(m, l2, grad);
 }
 
 irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
