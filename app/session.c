@@ -110,6 +110,7 @@ static void refresh_tiles(session *s, int rerun)
     s->st.ndigits = s->tiles->n;
     memcpy(s->st.digits, s->tiles->index, sizeof(int) * (size_t)s->tiles->n);
     s->last_tiles = mono_seconds();
+    publish(s); /* the lab waits for a key: its step-0 bound must show now */
 }
 
 static void set_air(session *s, int K, int M, float gamma)

@@ -170,6 +170,8 @@ T new-session -d -s irvi -x 120 -y 40 \
     "env -u DISPLAY -u WAYLAND_DISPLAY LANG=C.UTF-8 LC_ALL=C.UTF-8 bash -c '$cmd; echo irvi-exit \$?; sleep 600'" \
     < /dev/null > /dev/null 2>&1 || die "cannot start tmux for the lab"
 wait_for 'refinement lab' 30 || exit 1
+# before any key: the q0 bound of the chosen digits is in the status panel
+wait_for 'mean LB +-[0-9]' 20 && echo "ok: lab shows the step-0 bound before any key" || fail=1
 T send-keys -t irvi r
 T send-keys -t irvi r
 wait_for 'refined +2 steps' 20 || exit 1
