@@ -20,7 +20,7 @@
 # First every file in tests/fuzz/regressions/<name>/ is replayed (earlier
 # crashes, fixed). Then each harness runs with -timeout=5 -rss_limit_mb=2048:
 #   fixed   a fixed libFuzzer -seed and number of executions per harness (the
-#           table below: 30-60 s each on this 2-core machine, more when it is
+#           table below: 60-90 s each on this 2-core machine, more when it is
 #           loaded), starting from the committed corpus alone (a fresh copy
 #           each time): the same inputs every run, so a CI run fails when a
 #           code change breaks a loader, not on a lucky new find. Cut at 150 s
@@ -39,9 +39,9 @@ OUT=${FUZZ_OUT:-$ROOT/build-fuzz}
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 CC=${FUZZ_CC:-clang}
 ALL=(idx amat mat ckpt args)
-# the fixed run: harness, libFuzzer seed, executions (~60 s each here)
+# the fixed run: harness, libFuzzer seed, executions (60-90 s each on this 2-core machine)
 declare -A FIXED_SEED=([idx]=6101 [amat]=6102 [mat]=6103 [ckpt]=6104 [args]=6105)
-declare -A FIXED_RUNS=([idx]=250000 [amat]=300000 [mat]=250000 [ckpt]=40000 [args]=300000)
+declare -A FIXED_RUNS=([idx]=1200000 [amat]=2200000 [mat]=3200000 [ckpt]=220000 [args]=1600000)
 
 usage() {
     echo "usage: $0 [--fixed] [HARNESS...] | --random SECONDS [HARNESS...] | SECONDS [HARNESS...] | --regen-corpus" >&2
