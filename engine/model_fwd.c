@@ -224,6 +224,8 @@ static void prior_part(void *ctx, int lo, int hi)
 void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out)
 {
     rows_job j = {m, w, NULL, 0, R, out};
+    if (R <= 0) /* nothing reserved yet, nothing to do */
+        return;
     prior_table(m, w);
     pool_run(nblocks(R), prior_part, &j);
 }
@@ -258,6 +260,8 @@ void model_log_joint(const irvi_model *m, model_ws *w, const uint8_t *x, int n, 
                      double *out)
 {
     rows_job j = {m, w, x, n, S * n, out};
+    if (S * n <= 0)
+        return;
     prior_table(m, w);
     pool_run(nblocks(S * n), log_joint_part, &j);
 }
