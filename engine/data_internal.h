@@ -28,6 +28,10 @@ typedef struct {
 irvi_status irvi_mat_load_caltech(const char *path, int classes, irvi_mat_split out[3]);
 void irvi_mat_splits_free(irvi_mat_split s[3]);
 
+/* md5 of the uncompressed IDX file idx was read from (header rebuilt from
+ * ndim and dims, then the payload): 32 hex chars + NUL. */
+void irvi_md5_idx(const irvi_idx *idx, char out[33]);
+
 /* ---- dataset internals (dataset.c, data_sets.c) ------------------------ */
 #define MAX_SOURCES 6
 
@@ -53,6 +57,9 @@ irvi_status irvi_ds_add_source(irvi_dataset *ds, char *path);
  * by the caller. IDX sets: mnist and fashion-mnist. */
 irvi_status irvi_open_idx_set(irvi_dataset *ds, const char *dir, const irvi_data_opts *o);
 irvi_status irvi_open_amat_set(irvi_dataset *ds, const char *dir);
+/* binarized-mnist: the fixed set as IDX(.gz) (train/valid/test with labels,
+ * md5-checked) when dir has it, else the .amat text files. */
+irvi_status irvi_open_binarized_mnist(irvi_dataset *ds, const char *dir);
 irvi_status irvi_open_caltech(irvi_dataset *ds, const char *dir);
 
 /* Open a single data file of any supported kind (IDX plain or gzip, .amat,

@@ -7,7 +7,10 @@
  * x ~ Bernoulli(p/255) from irvi_rng stream (seed, 0), drawn over the
  * training file then the test file in storage order (same seed -> same
  * bytes), or threshold p/255 >= 0.5.
- * binarized-mnist: three .amat text files (already binary, no labels).
+ * binarized-mnist: the fixed set as six IDX(.gz) files {train,valid,test}-
+ * {images-idx3,labels-idx1}-ubyte (already binary: never binarized again;
+ * each file's uncompressed md5 must be the published one), else three .amat
+ * text files (already binary, no labels).
  * caltech101: one .mat file with all three splits (already binary, labels
  * 0..100 after the 1-based file values); pixels column-major (transposed).
  *
@@ -183,6 +186,89 @@ irvi_status irvi_open_amat_set(irvi_dataset *ds, const char *dir)
             return st;
     }
     return IRVI_OK;
+}
+
+/* The fixed binarization (Salakhutdinov & Murray 2008) as converted to IDX
+ * without changing a value: md5 of each uncompressed file. */
+static const struct {
+    const char *stem;
+    const char *images_md5, *labels_md5;
+} BMNIST[3] = {
+    {"train", "19fd26812fb0f0ed11e913ae686a207b", "da60e0b733e0096c122cf7958ef50522"},
+    {"valid", "cb993ac8ef756c224ae4db0eeab95669", "bbf35eb8bf18bd6db2fcddb5f2917420"},
+    {"test", "9f1602d5a50e19dfb708b380a72556be", "27ae3e4e09519cfbb04c329615203637"},
+};
+
+static irvi_status check_md5(const irvi_idx *idx, const char *path, const char *want,
+                             char got[33])
+{
+    irvi_md5_idx(idx, got);
+    if (strcmp(got, want) != 0)
+        return irvi_fail(IRVI_EFORMAT,
+                         "%s: md5 of the uncompressed file is %s, expected %s: not the fixed "
+                         "binarized MNIST of Salakhutdinov & Murray (2008); replace it with the "
+                         "published file",
+                         path, got, want);
+    return IRVI_OK;
+}
+
+static irvi_status open_bmnist_idx(irvi_dataset *ds, const char *dir)
+{
+    ds->rows = ds->cols = 28;
+    ds->D = 784;
+    irvi_status st = IRVI_OK;
+    for (int k = 0; k < 3 && !st; k++) {
+        irvi_idx img = {0}, lab = {0};
+        const int first_src = ds->nsrc;
+        st = load_idx_pair(ds, dir, BMNIST[k].stem, &img, &lab);
+        char m_img[33], m_lab[33];
+        if (!st)
+            st = check_md5(&img, ds->src_path[first_src], BMNIST[k].images_md5, m_img);
+        if (!st)
+            st = check_md5(&lab, ds->src_path[first_src + 1], BMNIST[k].labels_md5, m_lab);
+        for (size_t i = 0; !st && i < img.count; i++)
+            if (img.data[i] > 1)
+                st = irvi_fail(IRVI_EFORMAT,
+                               "%s: pixel value %u at byte %zu: this set is binary already "
+                               "(0/1)",
+                               ds->src_path[first_src], img.data[i], i);
+        if (!st) {
+            /* record the md5 of the uncompressed bytes: the published values */
+            memcpy(ds->src_md5[first_src], m_img, 33);
+            memcpy(ds->src_md5[first_src + 1], m_lab, 33);
+            ds->n[k] = img.dims[0];
+            ds->x[k] = img.data;
+            ds->y[k] = lab.data;
+            img.data = lab.data = NULL;
+        }
+        irvi_idx_free(&img);
+        irvi_idx_free(&lab);
+    }
+    return st;
+}
+
+irvi_status irvi_open_binarized_mnist(irvi_dataset *ds, const char *dir)
+{
+    char *p = idx_path(dir, "train-images-idx3-ubyte");
+    if (!p)
+        return irvi_fail(IRVI_ENOMEM, "out of memory");
+    const int have_idx = access(p, F_OK) == 0;
+    free(p);
+    char *a = irvi_path_join(dir, "binarized_mnist_train.amat", "");
+    const int have_amat = a && access(a, F_OK) == 0;
+    free(a);
+    if (have_idx || !have_amat) {
+        if (!have_idx)
+            return irvi_fail(IRVI_EIO,
+                             "the fixed binarized MNIST is not in %s/: put its six IDX files "
+                             "({train,valid,test}-{images-idx3,labels-idx1}-ubyte[.gz]) or "
+                             "Larochelle's binarized_mnist_{train,valid,test}.amat there, or "
+                             "pass --data-dir (scripts/setup.sh installs it from "
+                             "$IRVI_BINARIZED_MNIST_DIR or ../shared/data/binarized-mnist)",
+                             dir);
+        return open_bmnist_idx(ds, dir);
+    }
+    return irvi_open_amat_set(ds, dir);
 }
 
 /* ---- Caltech-101 Silhouettes (.mat) ------------------------------------- */

@@ -6,8 +6,10 @@
  *                    (last 10000); t10k gives test.
  *   fashion-mnist    same layout, default dir /usr/share/datasets/fashion-mnist
  *                    (each file tried plain, then with ".gz").
- *   binarized-mnist  Larochelle's fixed binarization, .amat text files,
- *                    default dir data/binarized-mnist.
+ *   binarized-mnist  the fixed binarization of Salakhutdinov & Murray (2008):
+ *                    IDX(.gz) train/valid/test with labels, md5-checked,
+ *                    or Larochelle's .amat text files (no labels); default
+ *                    dir data/binarized-mnist.
  *   caltech101       Caltech-101 Silhouettes 28x28 .mat, default dir
  *                    data/caltech101 (never downloaded by irvi).
  *
@@ -160,7 +162,7 @@ irvi_status irvi_dataset_open(const irvi_data_opts *o, irvi_dataset **out)
     snprintf(ds->name, sizeof ds->name, "%s", o->name);
     irvi_status st;
     if (!strcmp(o->name, "binarized-mnist"))
-        st = irvi_open_amat_set(ds, dir);
+        st = irvi_open_binarized_mnist(ds, dir);
     else if (!strcmp(o->name, "caltech101"))
         st = irvi_open_caltech(ds, dir);
     else

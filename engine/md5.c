@@ -119,6 +119,30 @@ static void md5_final(md5_ctx *c, char out[33])
     out[32] = '\0';
 }
 
+void irvi_md5_idx(const irvi_idx *idx, char out[33])
+{
+    /* the IDX header (big-endian magic 0x0000080N, then the dims) as the
+     * file stores it, then the payload: the md5 of the uncompressed file */
+    uint8_t head[16];
+    size_t nh = 0;
+    const int nd = idx->ndim;
+    const uint8_t magic[4] = {0, 0, 8, (uint8_t)nd};
+    memcpy(head, magic, 4);
+    nh = 4;
+    for (int i = 0; i < nd; i++) {
+        uint32_t d = (uint32_t)idx->dims[i];
+        head[nh++] = (uint8_t)(d >> 24);
+        head[nh++] = (uint8_t)(d >> 16);
+        head[nh++] = (uint8_t)(d >> 8);
+        head[nh++] = (uint8_t)d;
+    }
+    md5_ctx c;
+    md5_init(&c);
+    md5_update(&c, head, nh);
+    md5_update(&c, idx->data, idx->count);
+    md5_final(&c, out);
+}
+
 irvi_status irvi_md5_file(const char *path, char out[33])
 {
     out[0] = '\0';
