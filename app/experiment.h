@@ -60,5 +60,6 @@ int exp_curves(exp_ctx *c);     /* Supp. Fig. 2-3: LB and ESS against epochs and
 int exp_table2(exp_ctx *c);     /* Table 2: VAE, VAE + refinement, GDIR */
 int exp_classify(exp_ctx *c);   /* 5.4: classification on mu_0, mu_K and raw pixels */
 int exp_bihm(exp_ctx *c);       /* Supp. 4: AIR vs BiHM vs BiHM+ */
+int exp_protocol(exp_ctx *c);   /* 5.2 protocol on the reference models */
 
 #endif
