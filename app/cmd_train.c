@@ -475,7 +475,7 @@ int cmd_train(int argc, char **argv)
             goto done;
         }
         if (a.set & SET_AIR) { /* only the fields given now replace the saved ones */
-            irvi_air_opts air = irvi_trainer_opts(t)->air;
+            irvi_refine_opts air = irvi_trainer_opts(t)->air;
             if (a.set & SET_K) air.K = a.o.air.K;
             if (a.set & SET_M) air.M = a.o.air.M;
             if (a.set & SET_GAMMA) air.gamma = a.o.air.gamma;

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-int open_model(const char *path, int gamma_set, irvi_air_opts *air, irvi_model **m)
+int open_model(const char *path, int gamma_set, irvi_refine_opts *air, irvi_model **m)
 {
     irvi_status st = irvi_model_load(path, m);
     if (st) {

@@ -1,5 +1,5 @@
-/* engine/posterior.h — the posterior object's insides, shared by refine.c
- * (AIR) and eval.c (estimators, reconstructions). */
+/* engine/posterior.h — the posterior object's insides, shared by refine.c,
+ * eval.c and the families' posterior code (binary/air.c, gaussian/gdir.c). */
 #ifndef IRVI_POSTERIOR_H
 #define IRVI_POSTERIOR_H
 
@@ -24,13 +24,6 @@ struct irvi_posterior {
 
 /* Make room for S samples of every example; IRVI_ENOMEM on failure. */
 irvi_status posterior_reserve(irvi_posterior *q, const irvi_model *m, int S);
-/* Draw S samples per example from the current means into q->ws.h, in
- * parallel: base = irvi_rng_next(r) once, then the sample rows (row s*n + b)
- * in blocks of DRAW_BLOCK, block j from rng_lanes_seed(base, j), row by row
- * and within a row layer 0 first, each by rng_lanes_bernoulli over H_l units.
- * The samples depend on r alone, not on the thread count. */
-#define DRAW_BLOCK 16
-void posterior_draw(irvi_posterior *q, int S, irvi_rng *r);
 /* Check that model m has the shape q was created for. */
 irvi_status posterior_check_model(const irvi_posterior *q, const irvi_model *m);
 

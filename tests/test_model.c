@@ -8,7 +8,7 @@
 #include "check.h"
 #include "irvi/model.h"
 #include "kernels.h"
-#include "model_impl.h"
+#include "sbn.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "known_sbn.h"
-#include "train_impl.h"
+#include "sbn_train.h"
 
 #include <irvi/irvi.h>
 #include <errno.h>
@@ -499,7 +499,7 @@ static void test_live_changes(void)
     irvi_trainer *t = small_trainer(&o, 9);
     if (!t)
         return;
-    irvi_air_opts air = o.air;
+    irvi_refine_opts air = o.air;
     air.gamma = 0;
     CHECK(irvi_trainer_set_air(t, &air) == IRVI_EINVAL);
     air.gamma = 0.2f;

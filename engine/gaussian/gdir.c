@@ -1,4 +1,4 @@
-/* engine/gdir.c — the Gaussian posterior: its parameters (mu, rho = log
+/* engine/gaussian/gdir.c — the Gaussian posterior: its parameters (mu, rho = log
  * sigma) per example, gradient-descent iterative refinement (GDIR, paper
  * Eq. 7, spec 8) and the estimators with the Gaussian proposal (spec 6).
  *
@@ -12,21 +12,20 @@
  * not clamped (the reference clamps rho >= -10 inside its Gaussian densities;
  * the entropy term 1 - sigma^2 of g_rho keeps sigma away from 0 here).
  *
- * Estimators: log w = log p(x|h) + log N(h; 0, I) - log q(h) with log q
- * computed from the noise itself (exact, no cancellation), folded into the
- * same per-example running log-sum-exp accumulators in double as the binary
- * path (eval.c); lb = (1/N) sum log p(x|h_n) - KL(q || N(0,I)) (analytic KL).
+ * Estimators (the shared loop of eval.c through the family table): log w =
+ * log p(x|h) + log N(h; 0, I) - log q(h) with log q computed from the noise
+ * itself (exact, no cancellation); lb = (1/N) sum log p(x|h_n) - KL(q ||
+ * N(0,I)) (analytic KL).
  */
 #include "kernels.h"
-#include "posterior.h"
-#include "vae.h"
+#include "gdir.h"
+#include "vae_model.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define GDIR_MOMENTUM 0.9f
-#define GDIR_CHUNK_ROWS 4000
 
 irvi_status gdir_posterior_alloc(irvi_posterior *q, const irvi_model *m)
 {
@@ -126,16 +125,9 @@ void gdir_objective_grad(irvi_posterior *q, const irvi_model *m, int M, float *g
     }
 }
 
-irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_air_opts *o,
-                      irvi_rng *r, irvi_air_stats *st)
+irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
+                      irvi_rng *r, irvi_refine_stats *st)
 {
-    irvi_status s = irvi_air_opts_validate(o);
-    if (!s)
-        s = posterior_check_model(q, m);
-    if (!s)
-        s = posterior_reserve(q, m, o->M);
-    if (s)
-        return s;
     model_ws *w = &q->ws;
     int n = q->n, Z = m->arch.H[0], M = o->M, R = M * n;
     irvi_rng_fill_gauss(r, w->geps, (size_t)R * Z);
@@ -191,96 +183,33 @@ irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_air_opt
     return IRVI_OK;
 }
 
-static int chunk_samples(int n, int N)
+/* log w = log p(x|h) + log N(h; 0, I) - log q(h), log q from the noise itself */
+void gdir_draw_weigh(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)
 {
-    int c = GDIR_CHUNK_ROWS / n;
-    if (c < 1)
-        c = 1;
-    return c < N ? c : N;
-}
-
-irvi_status gdir_eval_posterior(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
-                                irvi_eval_result *out, irvi_progress_fn progress, void *user)
-{
-    irvi_status st = posterior_check_model(q, m);
-    if (st)
-        return st;
-    int n = q->n, Z = m->arch.H[0], C = chunk_samples(n, N);
-    if ((st = posterior_reserve(q, m, C)))
-        return st;
-    double *mx = q->acc, *s = mx + n, *s2 = s + n, *spx = s2 + n, *slw = spx + n;
-    for (int b = 0; b < n; b++) {
-        mx[b] = -INFINITY;
-        s[b] = s2[b] = spx[b] = slw[b] = 0;
-    }
     model_ws *w = &q->ws;
-    for (int done = 0; done < N;) {
-        int S = N - done < C ? N - done : C;
-        gdir_posterior_draw(q, S, r);
-        vae_decode(m, w, S * n);
-        vae_log_px(m, w, q->x, n, S, w->lp);
-        for (int b = 0; b < n; b++) {
-            const float *rb = q->rho + (size_t)b * Z;
-            for (int k = 0; k < S; k++) {
-                size_t i = (size_t)k * n + b;
-                double lw = w->lp[i] + vae_log_prior(w->h[0] + i * Z, Z) -
-                            vae_log_q(rb, w->geps + i * Z, Z);
-                w->lw[i] = lw;
-                spx[b] += w->lp[i];
-                slw[b] += lw;
-            }
-            if (!isfinite(k_lse_fold(&mx[b], &s[b], &s2[b], w->lw + b, S, (size_t)n)))
-                return irvi_fail(IRVI_ENUMERIC, "non-finite log weight for example %d", b);
+    int n = q->n, Z = m->arch.H[0];
+    gdir_posterior_draw(q, S, r);
+    vae_decode(m, w, S * n);
+    vae_log_px(m, w, q->x, n, S, w->lp);
+    for (int b = 0; b < n; b++) {
+        const float *rb = q->rho + (size_t)b * Z;
+        for (int k = 0; k < S; k++) {
+            size_t i = (size_t)k * n + b;
+            w->lw[i] = w->lp[i] + vae_log_prior(w->h[0] + i * Z, Z) -
+                       vae_log_q(rb, w->geps + i * Z, Z);
         }
-        done += S;
-        if (progress && progress(user, done, N))
-            return irvi_fail(IRVI_ECANCELLED, "evaluation cancelled after %d of %d samples", done, N);
-        if (irvi_cancel_requested())
-            return irvi_fail(IRVI_ECANCELLED, "evaluation cancelled");
     }
-    for (int b = 0; b < n; b++) {
-        double kl = vae_kl_prior(q->mu[0] + (size_t)b * Z, q->rho + (size_t)b * Z, Z);
-        out[b].lb = spx[b] / N - kl;
-        out[b].lb_mc = slw[b] / N;
-        out[b].ll = mx[b] + log(s[b]) - log((double)N);
-        out[b].ess = s[b] * s[b] / (N * s2[b]);
-    }
-    return IRVI_OK;
 }
 
-irvi_status gdir_eval_recon(irvi_posterior *q, const irvi_model *m, int N, irvi_rng *r,
-                            float *recon, double *energy)
+double gdir_lb_term(const irvi_posterior *q, const irvi_model *m, int b)
 {
-    irvi_status st = posterior_check_model(q, m);
-    if (st)
-        return st;
-    int n = q->n, D = m->arch.D, C = chunk_samples(n, N);
-    if ((st = posterior_reserve(q, m, C)))
-        return st;
-    double *en = q->acc;
-    memset(recon, 0, sizeof(float) * (size_t)n * D);
-    for (int b = 0; b < n; b++)
-        en[b] = 0;
-    model_ws *w = &q->ws;
-    float inv = 1.0f / N;
-    for (int done = 0; done < N;) {
-        int S = N - done < C ? N - done : C;
-        gdir_posterior_draw(q, S, r);
-        vae_decode(m, w, S * n);
-        vae_log_px(m, w, q->x, n, S, w->lp);
-        for (int k = 0; k < S; k++)
-            for (int b = 0; b < n; b++) {
-                float *a = w->logit_x + ((size_t)k * n + b) * D;
-                en[b] -= w->lp[(size_t)k * n + b];
-                k_mean(a, a, D, m->arch.squash);
-                float *o = recon + (size_t)b * D;
-                for (int d = 0; d < D; d++)
-                    o[d] += inv * a[d];
-            }
-        done += S;
-    }
-    if (energy)
-        for (int b = 0; b < n; b++)
-            energy[b] = en[b] / N;
-    return IRVI_OK;
+    int Z = m->arch.H[0];
+    return -vae_kl_prior(q->mu[0] + (size_t)b * Z, q->rho + (size_t)b * Z, Z);
+}
+
+void gdir_draw_decode(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)
+{
+    gdir_posterior_draw(q, S, r);
+    vae_decode(m, &q->ws, S * q->n);
+    vae_log_px(m, &q->ws, q->x, q->n, S, q->ws.lp);
 }
