@@ -220,7 +220,7 @@ static void header(const eval_args *a, const irvi_model *m, irvi_split sp)
     printf("data     %s %s, %d examples\n", a->data.name, irvi_split_name(a->split), sp.n);
     if (a->do_refine)
         printf("refine   %s K=%d M=%d gamma=%g\n",
-               irvi_model_arch(m)->latent == IRVI_LATENT_GAUSSIAN ? "GDIR" : "AIR", a->air.K,
+               irvi_refine_method(irvi_model_arch(m)), a->air.K,
                a->air.M, a->air.gamma);
     printf("\n%-14s %9s   %-18s   %-18s   %6s\n", "posterior", "samples", "lower bound",
            "IS log-lik", "ESS/N");

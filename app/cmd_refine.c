@@ -317,7 +317,7 @@ int cmd_export(int argc, char **argv)
         export_tiles_grid(t, &g);
         irvi_grid_size(&g, &o, &w, &h);
         printf("wrote %s (%dx%d: %d digits, truth / q0 / refined after %d %s steps)\n", a.out, w,
-               h, t->n, t->steps, irvi_model_arch(m)->latent ? "GDIR" : "AIR");
+               h, t->n, t->steps, irvi_refine_method(irvi_model_arch(m)));
         if (a.curves)
             printf("wrote %s\n", a.curves);
     }

@@ -312,8 +312,7 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     arch.prior = s->darn ? IRVI_PRIOR_DARN : IRVI_PRIOR_FACTORIZED;
     arch.gen_hidden = s->gen_hidden;
     arch.rec_hidden = s->rec_hidden;
-    if (s->o.algo == IRVI_ALGO_VAE || s->o.algo == IRVI_ALGO_GDIR) /* table2: VAE models */
-        arch.latent = IRVI_LATENT_GAUSSIAN;
+    arch.latent = irvi_algo_info_get(s->o.algo)->latent; /* table2: VAE models */
     irvi_model *m = NULL;
     irvi_trainer *t = NULL;
     if (!st)

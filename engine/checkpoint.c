@@ -22,6 +22,7 @@
  */
 #include "ckfile.h"
 #include "family.h"
+#include "model_layout.h"
 #include "train_impl.h"
 
 #include <limits.h>

@@ -10,6 +10,7 @@
  * examples (each example's sums in the same order whatever the split).
  */
 #include "family.h"
+#include "posterior.h"
 #include "kernels.h"
 #include "pool.h"
 

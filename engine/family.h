@@ -11,7 +11,7 @@
 #define IRVI_FAMILY_H
 
 #include "irvi/train.h"
-#include "posterior.h"
+#include "model_impl.h"
 
 struct irvi_trainer;
 
@@ -19,6 +19,8 @@ typedef struct family_ops {
     const char *name;           /* "binary", "Gaussian" (messages) */
     const char *model_kind;     /* "binary", "Gaussian (VAE)" (messages) */
     int discrete;               /* 1: latents are 0/1 (exact enumeration, SBNPARM2 files) */
+    const char *refine_name;    /* "AIR", "GDIR" (irvi_refine_method) */
+    float gamma_default;        /* its step size (irvi_refine_gamma_default) */
 
     /* ---- model ---------------------------------------------------------- */
     irvi_status (*validate)(const irvi_arch *a);            /* family-specific ranges */
@@ -53,6 +55,10 @@ typedef struct family_ops {
     void (*draw_decode)(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r);
 
     /* ---- training ------------------------------------------------------- */
+    /* The family's trainer buffers (made by trainer_new, freed by
+     * irvi_trainer_free; may be NULL): -1 when out of memory. */
+    int (*trainer_alloc)(struct irvi_trainer *t);
+    void (*trainer_free)(struct irvi_trainer *t);
     /* The update of a step after the refinement (t->q holds the proposal,
      * buffers for N samples reserved): fresh samples, t->grad (zeroed here)
      * and the step's bound lb and ESS; errors name the step (`where`). */

@@ -4,6 +4,7 @@
 #include "kernels.h"
 #include "linalg.h"
 #include "family.h"
+#include "model_layout.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,8 @@
 /* engine/model_impl.h — the model's insides, shared by the engine's numeric
- * files of both families (binary/, gaussian/) and the shared core.
+ * files of both families (binary/, gaussian/) and the shared core. Types
+ * only: the functions on them are in model_layout.h (model.c) and
+ * workspace.h (workspace.c), so any file can see the types without
+ * depending on those.
  *
  * Dimension letters: D visible units, H_l units of stochastic layer l (0 =
  * bottom), Hd tanh units of the generative deterministic layer, Hr tanh units
@@ -39,10 +42,6 @@ struct irvi_model {
 
 static inline float *P(const irvi_model *m, size_t off) { return m->p + off; }
 
-/* Parameter count of a valid architecture, without allocating anything (the
- * checkpoint loader checks a file's sizes with it before creating the model). */
-size_t model_nparams_of(const irvi_arch *arch);
-
 /* Scratch for batched passes; grows on demand, never shrinks. Buffers of the
  * last forward pass stay valid for the matching backward pass. */
 typedef struct {
@@ -70,14 +69,5 @@ typedef struct {
     float *rsig;                   /* (n, Hr) encoder slopes */
     float *rout;                   /* (n, 2Z) encoder output, row b = (mu_b | rho_b) */
 } model_ws;
-
-int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n);
-void model_ws_free(model_ws *w);
-
-/* Grow *p to bytes (at least 1); 0 ok, -1 out of memory (*p unchanged). */
-int ws_grow(void **p, size_t bytes);
-
-/* Append a tensor of rows x cols to m's layout; returns its offset. */
-size_t model_add_tensor(irvi_model *m, const char *name, int rows, int cols, int decay, int gen);
 
 #endif

@@ -4,7 +4,7 @@
 #define IRVI_POSTERIOR_H
 
 #include "irvi/refine.h"
-#include "model_impl.h"
+#include "workspace.h"
 
 struct irvi_posterior {
     int n_max, n, steps;

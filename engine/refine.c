@@ -3,6 +3,7 @@
  * (binary/air.c), GDIR for Gaussian ones (gaussian/gdir.c).
  */
 #include "family.h"
+#include "posterior.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +29,16 @@ irvi_status irvi_refine_opts_validate(const irvi_refine_opts *o)
     if (!(o->eps >= 0 && o->eps < 0.5f))
         return irvi_fail(IRVI_EINVAL, "clamp eps = %g (must be in [0, 0.5))", o->eps);
     return IRVI_OK;
+}
+
+const char *irvi_refine_method(const irvi_arch *a)
+{
+    return family_of(a) ? family_of(a)->refine_name : "unknown";
+}
+
+float irvi_refine_gamma_default(const irvi_arch *a)
+{
+    return family_of(a) ? family_of(a)->gamma_default : 0.1f;
 }
 
 irvi_status irvi_posterior_create(const irvi_model *m, int n_max, irvi_posterior **out)

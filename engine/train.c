@@ -169,6 +169,7 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
     irvi_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return irvi_fail(IRVI_ENOMEM, "trainer");
+    t->fam = family_of(&model->arch);
     t->ds = ds;
     t->o = *o;
     t->seed = seed;
@@ -191,9 +192,9 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
         if (ai->target == IRVI_TARGET_BIHM)
             fail |= !(t->tneg[l] = malloc(sizeof(float) * (size_t)B * model->arch.H[l]));
     }
-    t->m = model; /* for sleep_alloc; handed back to the caller on failure */
-    if (!fail)
-        fail = sleep_alloc(t) != 0;
+    t->m = model; /* for the family's buffers; handed back to the caller on failure */
+    if (!fail && t->fam->trainer_alloc)
+        fail = t->fam->trainer_alloc(t) != 0;
     if (!fail)
         fail = optim_init(&t->opt, o->opt, np) != 0;
     if (fail) {
@@ -238,7 +239,8 @@ void irvi_trainer_free(irvi_trainer *t)
         free(t->tgt[l]);
         free(t->tneg[l]);
     }
-    sleep_free(t);
+    if (t->fam && t->fam->trainer_free)
+        t->fam->trainer_free(t);
     optim_free(&t->opt);
     irvi_posterior_free(t->q);
     irvi_posterior_free(t->vq);
@@ -281,7 +283,7 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
     if ((st = posterior_reserve(q, m, o->N)))
         return with_prefix(st, where);
     double lb, ess;
-    if ((st = family_of(&m->arch)->train_update(t, n, where, &lb, &ess)))
+    if ((st = t->fam->train_update(t, n, where, &lb, &ess)))
         return st;
     if (!refine)
         lb0 = lb;

@@ -56,7 +56,9 @@ void optim_free(optim_state *s);
 int optim_step(optim_state *s, float *theta, const float *g, float lr);
 
 /* ---- the trainer -------------------------------------------------------- */
+struct family_ops;
 struct irvi_trainer {
+    const struct family_ops *fam; /* the model's latent family (family.h) */
     irvi_model *m;          /* current parameters (owned) */
     irvi_model *best;       /* best-validation copy (owned) */
     const irvi_dataset *ds; /* borrowed */
@@ -115,10 +117,5 @@ double trainer_now(void);
  * gradient added into grad (nothing when l2 <= 0). */
 double train_l2_loss(const irvi_model *m, float l2);
 void train_l2_grad(const irvi_model *m, float l2, float *grad);
-
-/* Buffers for the trainer's dreams (binary/train_sleep.c; nothing when
- * sleep_interleave = 0); -1 when out of memory. Freed by sleep_free. */
-int sleep_alloc(irvi_trainer *t);
-void sleep_free(irvi_trainer *t);
 
 #endif

@@ -1,6 +1,7 @@
 /* engine/workspace.c — the batched passes' scratch (model_ws): grown on
  * demand, never shrunk; the family adds its own buffers through its table. */
 #include "family.h"
+#include "workspace.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* tests/test_refine.c — AIR (engine/refine.c) and the estimators
+/* tests/test_refine.c — AIR (engine/refine.c, binary/air.c) and the estimators
  * (engine/eval.c, engine/exact.c) against exact enumeration of all latent
  * states of tiny models (spec 12b): exact log p(x), the exact ELBO and the
  * exact moments of the importance weights under the current means give the

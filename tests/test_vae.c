@@ -1,4 +1,4 @@
-/* tests/test_vae.c — continuous latents (engine/vae.c, gdir.c, vae_train.c):
+/* tests/test_vae.c — continuous latents (engine/gaussian/: vae_model.c, gdir.c, vae_train.c):
  * the Gaussian model's hand-written gradients against finite differences
  * (VAE and GDIR training losses for encoder and decoder, the per-example GDIR
  * gradient), the analytic KLs against Monte Carlo, the estimators against

@@ -7,6 +7,8 @@ const family_ops binary_family = {
     .name = "binary",
     .model_kind = "binary",
     .discrete = 1,
+    .refine_name = "AIR",
+    .gamma_default = 0.1f,
     .validate = NULL, /* the shared checks of irvi_arch_validate are all it needs */
     .describe = sbn_arch_describe,
     .layout = sbn_layout,
@@ -25,5 +27,7 @@ const family_ops binary_family = {
     .draw_weigh = air_draw_weigh,
     .lb_term = air_lb_term,
     .draw_decode = air_draw_decode,
+    .trainer_alloc = sleep_alloc,
+    .trainer_free = sleep_free,
     .train_update = sbn_train_update,
 };

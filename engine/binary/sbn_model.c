@@ -2,6 +2,7 @@
  * tensor layout, ancestral sampling and the allocating density entry points. */
 #include "kernels.h"
 #include "linalg.h"
+#include "model_layout.h"
 #include "sbn.h"
 
 #include <stdio.h>

@@ -42,6 +42,10 @@ void sleep_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
  * wake phase's draws) and add dJ_sleep to t->grad; otherwise nothing. */
 irvi_status trainer_sleep(irvi_trainer *t, const char *where);
 
+/* Buffers for the trainer's dreams (the family table's trainer_alloc;
+ * nothing when sleep_interleave = 0); -1 when out of memory. */
+int sleep_alloc(irvi_trainer *t);
+void sleep_free(irvi_trainer *t);
 /* The family table's train_update: N samples from the proposal in t->q,
  * weights and targets per algorithm, t->grad (plus the sleep phase's). */
 irvi_status sbn_train_update(irvi_trainer *t, int n, const char *where, double *lb,

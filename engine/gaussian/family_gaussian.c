@@ -9,6 +9,8 @@ const family_ops gaussian_family = {
     .name = "Gaussian",
     .model_kind = "Gaussian (VAE)",
     .discrete = 0,
+    .refine_name = "GDIR",
+    .gamma_default = IRVI_GDIR_GAMMA_DEFAULT,
     .validate = vae_arch_validate,
     .describe = vae_arch_describe,
     .layout = vae_layout,
@@ -27,5 +29,7 @@ const family_ops gaussian_family = {
     .draw_weigh = gdir_draw_weigh,
     .lb_term = gdir_lb_term,
     .draw_decode = gdir_draw_decode,
+    .trainer_alloc = NULL,
+    .trainer_free = NULL,
     .train_update = vae_train_update,
 };

@@ -18,11 +18,12 @@
 #ifndef IRVI_VAE_MODEL_H
 #define IRVI_VAE_MODEL_H
 
-#include "model_impl.h"
+#include "model_layout.h"
+#include "workspace.h"
 
 #define VAE_LOG_2PI 1.8378770664093453
 
-/* ---- model (vae.c) ------------------------------------------------------ */
+/* ---- model (vae_model.c) --------------------------------------------------- */
 irvi_status vae_arch_validate(const irvi_arch *a);
 void vae_arch_describe(const irvi_arch *a, char *buf, size_t cap);
 /* Lay out the tensors of a Gaussian model (called by model.c's layout). */

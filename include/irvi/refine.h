@@ -42,6 +42,11 @@ typedef struct {
 /* The GDIR step size of the spec (gamma for Gaussian models). */
 #define IRVI_GDIR_GAMMA_DEFAULT 0.003f
 
+/* The refinement of a model's latent family: "AIR" (binary) or "GDIR"
+ * (Gaussian), and its default step size gamma (0.1, IRVI_GDIR_GAMMA_DEFAULT). */
+const char *irvi_refine_method(const irvi_arch *a);
+float irvi_refine_gamma_default(const irvi_arch *a);
+
 /* K = 20, M = 20, gamma = 0.1, eps = 1e-6, bihm = 0. */
 void irvi_refine_opts_default(irvi_refine_opts *o);
 /* K >= 0 (K <= 100000), 1 <= M <= 100000, 0 < gamma <= 1, 0 <= eps < 0.5. */
