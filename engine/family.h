@@ -26,6 +26,7 @@ typedef struct family_ops {
     irvi_status (*validate)(const irvi_arch *a);            /* family-specific ranges */
     void (*describe)(const irvi_arch *a, char *buf, size_t cap);
     void (*layout)(irvi_model *m);                          /* tensors, via model_add_tensor */
+    void (*init)(irvi_model *m);    /* after the random initialization (may be NULL) */
     int ws_width;               /* 1: workspace rows also hold the encoder's (mu | rho), 2Z wide */
     /* Family buffers of the workspace for `rows` sample rows and `n` examples
      * (called when either grows); 0 ok, -1 out of memory. */

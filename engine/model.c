@@ -82,24 +82,7 @@ size_t model_add_tensor(irvi_model *m, const char *name, int rows, int cols, int
 
 static void layout(irvi_model *m)
 {
-    for (int l = 0; l < IRVI_MAX_LAYERS; l++)
-        m->G[l] = m->c[l] = m->V[l] = m->v[l] = SIZE_MAX;
-    m->A = m->alpha = m->C = m->R = m->U = m->u = m->z = SIZE_MAX;
-    m->F1 = m->f1 = m->F2 = m->f2 = m->E1 = m->e1 = m->E2 = m->e2 = SIZE_MAX;
     family_of(&m->arch)->layout(m);
-}
-
-/* Keep only the strictly upper part of R ([in][out] storage), i.e. unit i sees
- * units j < i. */
-static void mask_darn(irvi_model *m)
-{
-    if (m->R == SIZE_MAX)
-        return;
-    int H = m->arch.H[m->arch.L - 1];
-    float *R = P(m, m->R);
-    for (int j = 0; j < H; j++)
-        for (int i = 0; i <= j; i++)
-            R[(size_t)j * H + i] = 0;
 }
 
 size_t model_nparams_of(const irvi_arch *arch)
@@ -141,7 +124,8 @@ irvi_status irvi_model_create(const irvi_arch *arch, uint64_t seed, irvi_model *
             for (size_t i = 0; i < (size_t)t->rows * t->cols; i++)
                 m->p[t->offset + i] = (float)(0.001 * irvi_rng_gauss(&r));
     }
-    mask_darn(m);
+    if (family_of(arch)->init)
+        family_of(arch)->init(m);
     *out = m;
     return IRVI_OK;
 }

@@ -24,20 +24,26 @@ struct irvi_model {
     float *xbar;              /* (D) recognition centring, not trained */
     int nt;
     irvi_tensor t[MAX_TENSORS];
-    /* Offsets into p (SIZE_MAX when absent). Generative: */
-    size_t G[IRVI_MAX_LAYERS];  /* G_0 (H_1, D) [absent with gen_hidden], G_l (H_{l+1}, H_l) */
-    size_t c[IRVI_MAX_LAYERS];  /* c_0 (D), c_l (H_l) */
-    size_t A, alpha, C;         /* tanh layer: A (H_1, Hd), alpha (Hd), C (Hd, D) */
-    size_t z;                   /* top prior logits / DARN biases (H_L) */
-    size_t R;                   /* DARN (H_L, H_L), [in][out]: a_i = z_i + sum_{j<i} h_j R[j][i] */
-    /* Recognition: */
-    size_t U, u;                /* tanh hidden: U (D, Hr), u (Hr) */
-    size_t V[IRVI_MAX_LAYERS];  /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
-    size_t v[IRVI_MAX_LAYERS];
-    /* Gaussian latents (gaussian/vae_model.c; SIZE_MAX otherwise), Z = H_1:
-     * decoder F1 (Z, Hd), f1 (Hd), F2 (Hd, D), f2 (D);
-     * encoder E1 (D, Hr), e1 (Hr), E2 (Hr, 2Z), e2 (2Z). */
-    size_t F1, f1, F2, f2, E1, e1, E2, e2;
+    /* Offsets into p of the family's tensors (SIZE_MAX when absent); one
+     * family's set or the other's, never both (anonymous, so m->G, m->F1). */
+    union {
+        struct { /* binary latents (binary/sbn_model.c). Generative: */
+            size_t G[IRVI_MAX_LAYERS]; /* G_0 (H_1, D) [absent with gen_hidden], G_l (H_{l+1}, H_l) */
+            size_t c[IRVI_MAX_LAYERS]; /* c_0 (D), c_l (H_l) */
+            size_t A, alpha, C;        /* tanh layer: A (H_1, Hd), alpha (Hd), C (Hd, D) */
+            size_t z;                  /* top prior logits / DARN biases (H_L) */
+            size_t R;                  /* DARN (H_L, H_L), [in][out]: a_i = z_i + sum_{j<i} h_j R[j][i] */
+            /* Recognition: */
+            size_t U, u;               /* tanh hidden: U (D, Hr), u (Hr) */
+            size_t V[IRVI_MAX_LAYERS]; /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
+            size_t v[IRVI_MAX_LAYERS];
+        };
+        struct { /* Gaussian latents (gaussian/vae_model.c), Z = H_1:
+                  * decoder F1 (Z, Hd), f1 (Hd), F2 (Hd, D), f2 (D);
+                  * encoder E1 (D, Hr), e1 (Hr), E2 (Hr, 2Z), e2 (2Z). */
+            size_t F1, f1, F2, f2, E1, e1, E2, e2;
+        };
+    };
 };
 
 static inline float *P(const irvi_model *m, size_t off) { return m->p + off; }

@@ -643,6 +643,10 @@ static void test_training(void)
     CHECK(irvi_trainer_create(mb, g_ds, &o, 1, &t) == IRVI_EINVAL);
     irvi_model_free(mb);
     irvi_algo al;
+    /* the refinement each family names and its default step size */
+    CHECK(!strcmp(irvi_refine_method(irvi_model_arch(m)), "GDIR") &&
+          irvi_refine_gamma_default(irvi_model_arch(m)) == IRVI_GDIR_GAMMA_DEFAULT);
+    CHECK(!strcmp(irvi_refine_method(&ab), "AIR") && irvi_refine_gamma_default(&ab) == 0.1f);
     CHECK_OK(irvi_algo_parse("vae", &al));
     CHECK(al == IRVI_ALGO_VAE);
     CHECK_OK(irvi_algo_parse("gdir", &al));

@@ -12,6 +12,7 @@ const family_ops binary_family = {
     .validate = NULL, /* the shared checks of irvi_arch_validate are all it needs */
     .describe = sbn_arch_describe,
     .layout = sbn_layout,
+    .init = sbn_mask_darn,
     .ws_width = 0,
     .ws_reserve_rows = NULL,
     .ws_reserve_n = NULL,

@@ -9,6 +9,7 @@
 /* ---- model (sbn_model.c) ------------------------------------------------ */
 void sbn_arch_describe(const irvi_arch *a, char *buf, size_t cap);
 void sbn_layout(irvi_model *m);
+void sbn_mask_darn(irvi_model *m);
 irvi_status sbn_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *x, float *const *h);
 irvi_status sbn_model_log_joint(const irvi_model *m, const uint8_t *x, int n, int S,
                                 const float *const *h, double *out);

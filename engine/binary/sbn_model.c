@@ -27,6 +27,9 @@ static const char *const Vn[] = {"V1", "V2", "V3"}, *const vn[] = {"v1", "v2", "
 
 void sbn_layout(irvi_model *m)
 {
+    for (int l = 0; l < IRVI_MAX_LAYERS; l++)
+        m->G[l] = m->c[l] = m->V[l] = m->v[l] = SIZE_MAX;
+    m->A = m->alpha = m->C = m->R = m->U = m->u = m->z = SIZE_MAX;
     const irvi_arch *a = &m->arch;
     int L = a->L;
     if (a->gen_hidden) {
@@ -54,6 +57,19 @@ void sbn_layout(irvi_model *m)
         m->V[l] = model_add_tensor(m, Vn[l], l ? a->H[l - 1] : in, a->H[l], 1, 0);
         m->v[l] = model_add_tensor(m, vn[l], a->H[l], 1, 0, 0);
     }
+}
+
+/* Keep only the strictly upper part of R ([in][out] storage), i.e. unit i sees
+ * units j < i (after the random initialization). */
+void sbn_mask_darn(irvi_model *m)
+{
+    if (m->R == SIZE_MAX)
+        return;
+    int H = m->arch.H[m->arch.L - 1];
+    float *R = P(m, m->R);
+    for (int j = 0; j < H; j++)
+        for (int i = 0; i <= j; i++)
+            R[(size_t)j * H + i] = 0;
 }
 
 /* Bernoulli draw of one row of logits through the model's mean map. */

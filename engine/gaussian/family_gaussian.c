@@ -14,6 +14,7 @@ const family_ops gaussian_family = {
     .validate = vae_arch_validate,
     .describe = vae_arch_describe,
     .layout = vae_layout,
+    .init = NULL,
     .ws_width = 1,
     .ws_reserve_rows = vae_ws_reserve_rows,
     .ws_reserve_n = vae_ws_reserve_n,
