@@ -43,6 +43,8 @@ typedef struct family_ops {
     void (*posterior_recognize)(irvi_posterior *q, const irvi_model *m);    /* q0, then reset */
     void (*posterior_reset)(irvi_posterior *q);
     void (*posterior_simplify)(irvi_posterior *q, float frac, irvi_rng *r);
+    /* The log standard deviations of q (initial = 0) or q0 (1); NULL: none. */
+    float *(*logsigma)(const irvi_posterior *q, int initial);
     /* One refinement step; options, shape and buffers (M rows) already checked. */
     irvi_status (*refine_step)(irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
                                irvi_rng *r, irvi_refine_stats *st);

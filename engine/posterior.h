@@ -11,11 +11,9 @@ struct irvi_posterior {
     irvi_arch arch;             /* shape it was made for */
     uint8_t *x;                 /* (n_max, D) */
     float *mu0[IRVI_MAX_LAYERS], *mu[IRVI_MAX_LAYERS]; /* (n_max, H_l) */
-    /* Gaussian models only (NULL otherwise; gdir.c): mu0[0] / mu[0] hold the
-     * means, these the log standard deviations and the GDIR state, (n_max, Z). */
-    float *rho0, *rho;          /* rho = log sigma of q0 and of the current q */
-    float *vmu, *vrho;          /* GDIR momentum, zero after every reset */
-    float *gmu, *grho;          /* GDIR gradient scratch */
+    /* The family's parameters beyond the means, if any (NULL for binary
+     * latents; Gaussian: log sigma and the GDIR state, gaussian/gdir.h). */
+    void *fam;
     model_ws ws;
     float *wt;                  /* (wt_cap) normalized weights */
     size_t wt_cap;

@@ -153,9 +153,22 @@ const uint8_t *irvi_posterior_x(const irvi_posterior *q) { return q->x; }
 const float *irvi_posterior_mu(const irvi_posterior *q, int l) { return q->mu[l]; }
 const float *irvi_posterior_mu0(const irvi_posterior *q, int l) { return q->mu0[l]; }
 float *irvi_posterior_mu_mut(irvi_posterior *q, int l) { return q->mu[l]; }
-const float *irvi_posterior_logsigma(const irvi_posterior *q) { return q->rho; }
-const float *irvi_posterior_logsigma0(const irvi_posterior *q) { return q->rho0; }
-float *irvi_posterior_logsigma_mut(irvi_posterior *q) { return q->rho; }
+float *irvi_posterior_logsigma_mut(irvi_posterior *q)
+{
+    const family_ops *f = family_of(&q->arch);
+    return f->logsigma ? f->logsigma(q, 0) : NULL;
+}
+
+const float *irvi_posterior_logsigma(const irvi_posterior *q)
+{
+    return irvi_posterior_logsigma_mut((irvi_posterior *)q);
+}
+
+const float *irvi_posterior_logsigma0(const irvi_posterior *q)
+{
+    const family_ops *f = family_of(&q->arch);
+    return f->logsigma ? f->logsigma(q, 1) : NULL;
+}
 
 irvi_status irvi_refine_step(irvi_posterior *q, const irvi_model *m,
                              const irvi_refine_opts *o, irvi_rng *r, irvi_refine_stats *st)

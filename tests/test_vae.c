@@ -284,10 +284,10 @@ static void test_gdir_gradient(int squash)
             float *v = which ? rho : mu, v0 = v[i], hstep = 1e-2f;
             v[i] = v0 + hstep;
             float vp = v[i];
-            gdir_objective_grad(q, m, M, q->gmu, q->grho, op);
+            gdir_objective_grad(q, m, M, gdir_of(q)->gmu, gdir_of(q)->grho, op);
             v[i] = v0 - hstep;
             float vm = v[i];
-            gdir_objective_grad(q, m, M, q->gmu, q->grho, om);
+            gdir_objective_grad(q, m, M, gdir_of(q)->gmu, gdir_of(q)->grho, om);
             v[i] = v0;
             int b = i / Z;
             double fd = (op[b] - om[b]) / ((double)vp - vm);

@@ -24,6 +24,7 @@ const family_ops binary_family = {
     .posterior_recognize = air_posterior_recognize,
     .posterior_reset = air_posterior_reset,
     .posterior_simplify = air_posterior_simplify,
+    .logsigma = NULL,
     .refine_step = air_step,
     .draw_weigh = air_draw_weigh,
     .lb_term = air_lb_term,

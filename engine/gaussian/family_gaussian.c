@@ -26,6 +26,7 @@ const family_ops gaussian_family = {
     .posterior_recognize = gdir_posterior_recognize,
     .posterior_reset = gdir_posterior_reset,
     .posterior_simplify = gdir_posterior_simplify,
+    .logsigma = gdir_logsigma,
     .refine_step = gdir_step,
     .draw_weigh = gdir_draw_weigh,
     .lb_term = gdir_lb_term,

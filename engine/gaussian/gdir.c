@@ -30,24 +30,38 @@
 irvi_status gdir_posterior_alloc(irvi_posterior *q, const irvi_model *m)
 {
     size_t k = (size_t)q->n_max * m->arch.H[0];
-    int fail = !(q->rho0 = calloc(k, sizeof(float)));
-    fail |= !(q->rho = calloc(k, sizeof(float)));
-    fail |= !(q->vmu = calloc(k, sizeof(float)));
-    fail |= !(q->vrho = calloc(k, sizeof(float)));
-    fail |= !(q->gmu = calloc(k, sizeof(float)));
-    fail |= !(q->grho = calloc(k, sizeof(float)));
+    gdir_state *g = calloc(1, sizeof *g);
+    q->fam = g;
+    int fail = !g;
+    if (g) {
+        fail |= !(g->rho0 = calloc(k, sizeof(float)));
+        fail |= !(g->rho = calloc(k, sizeof(float)));
+        fail |= !(g->vmu = calloc(k, sizeof(float)));
+        fail |= !(g->vrho = calloc(k, sizeof(float)));
+        fail |= !(g->gmu = calloc(k, sizeof(float)));
+        fail |= !(g->grho = calloc(k, sizeof(float)));
+    }
     return fail ? irvi_fail(IRVI_ENOMEM, "Gaussian posterior for %d examples", q->n_max) : IRVI_OK;
 }
 
 void gdir_posterior_free(irvi_posterior *q)
 {
-    free(q->rho0);
-    free(q->rho);
-    free(q->vmu);
-    free(q->vrho);
-    free(q->gmu);
-    free(q->grho);
-    q->rho0 = q->rho = q->vmu = q->vrho = q->gmu = q->grho = NULL;
+    gdir_state *g = gdir_of(q);
+    if (g) {
+        free(g->rho0);
+        free(g->rho);
+        free(g->vmu);
+        free(g->vrho);
+        free(g->gmu);
+        free(g->grho);
+        free(g);
+    }
+    q->fam = NULL;
+}
+
+float *gdir_logsigma(const irvi_posterior *q, int initial)
+{
+    return initial ? gdir_of(q)->rho0 : gdir_of(q)->rho;
 }
 
 void gdir_posterior_recognize(irvi_posterior *q, const irvi_model *m)
@@ -57,7 +71,7 @@ void gdir_posterior_recognize(irvi_posterior *q, const irvi_model *m)
     for (int b = 0; b < n; b++) {
         const float *row = q->ws.rout + (size_t)b * 2 * Z;
         memcpy(q->mu0[0] + (size_t)b * Z, row, sizeof(float) * Z);
-        memcpy(q->rho0 + (size_t)b * Z, row + Z, sizeof(float) * Z);
+        memcpy(gdir_of(q)->rho0 + (size_t)b * Z, row + Z, sizeof(float) * Z);
     }
     gdir_posterior_reset(q);
 }
@@ -66,9 +80,9 @@ void gdir_posterior_reset(irvi_posterior *q)
 {
     size_t k = (size_t)q->n * q->arch.H[0];
     memcpy(q->mu[0], q->mu0[0], sizeof(float) * k);
-    memcpy(q->rho, q->rho0, sizeof(float) * k);
-    memset(q->vmu, 0, sizeof(float) * k);
-    memset(q->vrho, 0, sizeof(float) * k);
+    memcpy(gdir_of(q)->rho, gdir_of(q)->rho0, sizeof(float) * k);
+    memset(gdir_of(q)->vmu, 0, sizeof(float) * k);
+    memset(gdir_of(q)->vrho, 0, sizeof(float) * k);
     q->steps = 0;
 }
 
@@ -78,7 +92,7 @@ void gdir_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r)
     for (size_t i = 0; i < k; i++)
         if (irvi_rng_uniform_f(r) < frac) {
             q->mu0[0][i] = 0;
-            q->rho0[i] = 0;
+            gdir_of(q)->rho0[i] = 0;
         }
     gdir_posterior_reset(q);
 }
@@ -87,7 +101,7 @@ void gdir_posterior_draw(irvi_posterior *q, int S, irvi_rng *r)
 {
     int n = q->n, Z = q->arch.H[0];
     irvi_rng_fill_gauss(r, q->ws.geps, (size_t)S * n * Z);
-    vae_reparam(q->mu[0], q->rho, Z, q->ws.geps, n, S, Z, q->ws.h[0]);
+    vae_reparam(q->mu[0], gdir_of(q)->rho, Z, q->ws.geps, n, S, Z, q->ws.h[0]);
 }
 
 void gdir_objective_grad(irvi_posterior *q, const irvi_model *m, int M, float *gmu, float *grho,
@@ -95,7 +109,7 @@ void gdir_objective_grad(irvi_posterior *q, const irvi_model *m, int M, float *g
 {
     model_ws *w = &q->ws;
     int n = q->n, Z = m->arch.H[0], R = M * n;
-    const float *mu = q->mu[0], *rho = q->rho;
+    const float *mu = q->mu[0], *rho = gdir_of(q)->rho;
     vae_reparam(mu, rho, Z, w->geps, n, M, Z, w->h[0]);
     vae_decode(m, w, R);
     vae_log_px(m, w, q->x, n, M, w->lp);
@@ -131,13 +145,13 @@ irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_refine_
     model_ws *w = &q->ws;
     int n = q->n, Z = m->arch.H[0], M = o->M, R = M * n;
     irvi_rng_fill_gauss(r, w->geps, (size_t)R * Z);
-    gdir_objective_grad(q, m, M, q->gmu, q->grho, NULL);
+    gdir_objective_grad(q, m, M, gdir_of(q)->gmu, gdir_of(q)->grho, NULL);
 
     /* monitoring: log w of the step's samples under the pre-step posterior */
     double sum_lw = 0, sum_ess = 0;
     for (int i = 0; i < R; i++) {
         const float *h = w->h[0] + (size_t)i * Z, *e = w->geps + (size_t)i * Z;
-        w->lw[i] = w->lp[i] + vae_log_prior(h, Z) - vae_log_q(q->rho + (size_t)(i % n) * Z, e, Z);
+        w->lw[i] = w->lp[i] + vae_log_prior(h, Z) - vae_log_q(gdir_of(q)->rho + (size_t)(i % n) * Z, e, Z);
         sum_lw += w->lw[i];
     }
     if (!isfinite(sum_lw))
@@ -159,21 +173,21 @@ irvi_status gdir_step(irvi_posterior *q, const irvi_model *m, const irvi_refine_
     float g = o->gamma;
     int ok = 1;
     for (size_t i = 0; i < k; i++) {
-        float vm = GDIR_MOMENTUM * q->vmu[i] + g * q->gmu[i];
-        float vr = GDIR_MOMENTUM * q->vrho[i] + g * q->grho[i];
-        q->gmu[i] = vm;
-        q->grho[i] = vr;
-        float nm = q->mu[0][i] + vm, nr = q->rho[i] + vr;
+        float vm = GDIR_MOMENTUM * gdir_of(q)->vmu[i] + g * gdir_of(q)->gmu[i];
+        float vr = GDIR_MOMENTUM * gdir_of(q)->vrho[i] + g * gdir_of(q)->grho[i];
+        gdir_of(q)->gmu[i] = vm;
+        gdir_of(q)->grho[i] = vr;
+        float nm = q->mu[0][i] + vm, nr = gdir_of(q)->rho[i] + vr;
         ok &= (isfinite(nm) && isfinite(nr) && isfinite(expf(2.0f * nr))) ? 1 : 0;
     }
     if (!ok)
         return irvi_fail(IRVI_ENUMERIC, "GDIR step %d gives a non-finite posterior (step size "
                                         "gamma = %g too large?)", q->steps + 1, (double)g);
     for (size_t i = 0; i < k; i++) {
-        q->vmu[i] = q->gmu[i];
-        q->vrho[i] = q->grho[i];
-        q->mu[0][i] += q->vmu[i];
-        q->rho[i] += q->vrho[i];
+        gdir_of(q)->vmu[i] = gdir_of(q)->gmu[i];
+        gdir_of(q)->vrho[i] = gdir_of(q)->grho[i];
+        q->mu[0][i] += gdir_of(q)->vmu[i];
+        gdir_of(q)->rho[i] += gdir_of(q)->vrho[i];
     }
     q->steps++;
     if (st) {
@@ -192,7 +206,7 @@ void gdir_draw_weigh(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)
     vae_decode(m, w, S * n);
     vae_log_px(m, w, q->x, n, S, w->lp);
     for (int b = 0; b < n; b++) {
-        const float *rb = q->rho + (size_t)b * Z;
+        const float *rb = gdir_of(q)->rho + (size_t)b * Z;
         for (int k = 0; k < S; k++) {
             size_t i = (size_t)k * n + b;
             w->lw[i] = w->lp[i] + vae_log_prior(w->h[0] + i * Z, Z) -
@@ -204,7 +218,7 @@ void gdir_draw_weigh(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)
 double gdir_lb_term(const irvi_posterior *q, const irvi_model *m, int b)
 {
     int Z = m->arch.H[0];
-    return -vae_kl_prior(q->mu[0] + (size_t)b * Z, q->rho + (size_t)b * Z, Z);
+    return -vae_kl_prior(q->mu[0] + (size_t)b * Z, gdir_of(q)->rho + (size_t)b * Z, Z);
 }
 
 void gdir_draw_decode(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)

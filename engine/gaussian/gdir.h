@@ -5,6 +5,16 @@
 
 #include "posterior.h"
 
+/* The Gaussian part of a posterior (q->fam): mu0[0] / mu[0] hold the means,
+ * these the log standard deviations and the GDIR state, each (n_max, Z). */
+typedef struct {
+    float *rho0, *rho;          /* rho = log sigma of q0 and of the current q */
+    float *vmu, *vrho;          /* GDIR momentum, zero after every reset */
+    float *gmu, *grho;          /* GDIR gradient scratch */
+} gdir_state;
+
+static inline gdir_state *gdir_of(const irvi_posterior *q) { return (gdir_state *)q->fam; }
+
 irvi_status gdir_posterior_alloc(struct irvi_posterior *q, const irvi_model *m);
 void gdir_posterior_free(struct irvi_posterior *q);
 /* mu0, rho0 from the encoder, then reset. */
@@ -26,6 +36,8 @@ void gdir_objective_grad(struct irvi_posterior *q, const irvi_model *m, int M, f
  * refine_step). */
 irvi_status gdir_step(struct irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
                       irvi_rng *r, irvi_refine_stats *st);
+/* rho of the current q (initial = 0) or of q0 (the table's logsigma). */
+float *gdir_logsigma(const struct irvi_posterior *q, int initial);
 /* The estimator hooks of the family table (family.h). */
 void gdir_draw_weigh(struct irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r);
 double gdir_lb_term(const struct irvi_posterior *q, const irvi_model *m, int b);

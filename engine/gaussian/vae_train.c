@@ -20,6 +20,7 @@
  * VAE, the first GDIR step's mean log w (samples of q0) for GDIR with K >= 1.
  */
 #include "kernels.h"
+#include "gdir.h"
 #include "vae_model.h"
 #include "vae_train.h"
 
@@ -121,13 +122,13 @@ irvi_status vae_train_update(irvi_trainer *t, int n, const char *where, double *
     size_t R = (size_t)N * n;
     irvi_rng_fill_gauss(&t->rng, w->geps, R * Z);
     memset(t->grad, 0, sizeof(float) * m->np);
-    vae_train_grad(m, w, q->x, n, N, o->algo, q->mu[0], q->rho, o->l2, t->wt, t->grad);
+    vae_train_grad(m, w, q->x, n, N, o->algo, q->mu[0], gdir_of(q)->rho, o->l2, t->wt, t->grad);
 
     /* metrics from the update samples (h and eps of the proposal, log p(x|h) in lp) */
     double sum_lw = 0, ess_sum = 0;
     for (size_t r = 0; r < R; r++) {
         const float *h = w->h[0] + r * Z, *e = w->geps + r * Z;
-        w->lw[r] = w->lp[r] + vae_log_prior(h, Z) - vae_log_q(q->rho + (r % n) * Z, e, Z);
+        w->lw[r] = w->lp[r] + vae_log_prior(h, Z) - vae_log_q(gdir_of(q)->rho + (r % n) * Z, e, Z);
         sum_lw += w->lw[r];
     }
     *lb = sum_lw / (double)R;
