@@ -10,9 +10,9 @@
  * examples (each example's sums in the same order whatever the split).
  */
 #include "family.h"
-#include "posterior.h"
 #include "kernels.h"
 #include "pool.h"
+#include "posterior.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,9 +1,8 @@
 /* engine/model.c — model construction: architecture parsing and checks, the
  * single parameter block and its named tensors, initialization, copies, and
  * the public entry points that go to the model's family (family.h). */
-#include "kernels.h"
-#include "linalg.h"
 #include "family.h"
+#include "kernels.h"
 #include "model_layout.h"
 
 #include <math.h>
