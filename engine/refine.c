@@ -184,7 +184,7 @@ irvi_status irvi_refine_step(irvi_posterior *q, const irvi_model *m,
 }
 
 irvi_status irvi_refine(irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
-                            irvi_rng *r)
+                        irvi_rng *r)
 {
     for (int k = 0; k < o->K; k++) {
         irvi_status s = irvi_refine_step(q, m, o, r, NULL);

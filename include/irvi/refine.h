@@ -1,5 +1,6 @@
 /* irvi/refine.h — the approximate posterior of a set of examples and its
- * iterative refinement by adaptive importance sampling (AIR, paper Eq. 8-9).
+ * iterative refinement: adaptive importance sampling (AIR, paper Eq. 8-9)
+ * for binary latents, gradient descent (GDIR) for Gaussian ones.
  *
  * An irvi_posterior holds, for n chosen examples, their data, the recognition
  * network's first guess mu0 and the current means mu (all layers), plus the
@@ -90,18 +91,19 @@ typedef struct {
     double ess;         /* mean over examples of the step's normalized ESS in [1/M, 1] */
 } irvi_refine_stats;
 
-/* One AIR step on all examples: M samples per example from the current mu
- * (all layers jointly), self-normalized weights, mu <- (1-gamma) mu +
- * gamma sum_m w_m h_m, clamp. st may be NULL.
- * Gaussian models: one GDIR step instead (see the top of this file); st gets
+/* One refinement step on all examples. Binary models: one AIR step, M
+ * samples per example from the current mu (all layers jointly),
+ * self-normalized weights, mu <- (1-gamma) mu + gamma sum_m w_m h_m, clamp.
+ * st may be NULL.
+ * Gaussian models: one GDIR step (see the top of this file); st gets
  * the mean and the normalized ESS of log w = log p(x,h_m) - log q(h_m) of the
  * step's M samples under the pre-step posterior. IRVI_ENUMERIC (posterior
  * unchanged) if a weight or the gradient is not finite. */
 irvi_status irvi_refine_step(irvi_posterior *q, const irvi_model *m,
-                                 const irvi_refine_opts *o, irvi_rng *r, irvi_refine_stats *st);
+                             const irvi_refine_opts *o, irvi_rng *r, irvi_refine_stats *st);
 /* o->K steps of irvi_refine_step. */
-irvi_status irvi_refine(irvi_posterior *q, const irvi_model *m,
-                            const irvi_refine_opts *o, irvi_rng *r);
+irvi_status irvi_refine(irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
+                        irvi_rng *r);
 
 #ifdef __cplusplus
 }
