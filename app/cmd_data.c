@@ -11,7 +11,6 @@
  * errors exit 2.
  */
 #include "commands.h"
-#include "data_internal.h"
 
 #include <irvi/irvi.h>
 #include <errno.h>

@@ -19,7 +19,7 @@ typedef struct {
     irvi_data_opts data;
     int seed, N, n, threads, batch, do_refine, refine_set;
     irvi_split_id split;
-    irvi_air_opts air;
+    irvi_refine_opts air;
 } eval_args;
 
 typedef struct { double lb, ll, ess, ess2, lb2, ll2; long n; } sums;
@@ -51,7 +51,7 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
     a->split = IRVI_SPLIT_TEST;
     a->batch = 100;
     a->do_refine = 1;
-    irvi_air_opts_default(&a->air);
+    irvi_refine_opts_default(&a->air);
     for (int i = 0; i < argc; i++) {
         const char *f = argv[i], *v;
         int r = args_data(argc, argv, &i, &a->data);
@@ -179,7 +179,7 @@ static int run_estimates(const eval_args *a, const irvi_model *m, irvi_split sp,
         if (!st)
             add(u, res, nb);
         if (!st && a->do_refine) {
-            st = irvi_refine_air(q, m, &a->air, &rng);
+            st = irvi_refine(q, m, &a->air, &rng);
             sub.base = per * b0 + (double)a->N + (double)a->air.K * a->air.M;
             if (!st)
                 st = irvi_eval_posterior(q, m, a->N, &rng, res, sub_update, &sub);
@@ -220,7 +220,7 @@ static void header(const eval_args *a, const irvi_model *m, irvi_split sp)
     printf("data     %s %s, %d examples\n", a->data.name, irvi_split_name(a->split), sp.n);
     if (a->do_refine)
         printf("refine   %s K=%d M=%d gamma=%g\n",
-               irvi_model_arch(m)->latent == IRVI_LATENT_GAUSSIAN ? "GDIR" : "AIR", a->air.K,
+               irvi_refine_method(irvi_model_arch(m)), a->air.K,
                a->air.M, a->air.gamma);
     printf("\n%-14s %9s   %-18s   %-18s   %6s\n", "posterior", "samples", "lower bound",
            "IS log-lik", "ESS/N");

@@ -23,7 +23,7 @@ typedef struct {
     irvi_data_opts data;
     int digits[LINK_MAX_DIGITS], ndigits, cls, count, simplified, headless, steps, seed;
     int scale, pad, labels, threads, N, most_improved, scan_n, gamma_set;
-    irvi_air_opts air;
+    irvi_refine_opts air;
 } refine_args;
 
 static volatile sig_atomic_t got_signal;
@@ -69,7 +69,7 @@ static int parse(int argc, char **argv, refine_args *a, int export)
 {
     memset(a, 0, sizeof *a);
     irvi_data_opts_default(&a->data);
-    irvi_air_opts_default(&a->air);
+    irvi_refine_opts_default(&a->air);
     a->seed = 1;
     a->count = 5;
     a->cls = -1;
@@ -317,7 +317,7 @@ int cmd_export(int argc, char **argv)
         export_tiles_grid(t, &g);
         irvi_grid_size(&g, &o, &w, &h);
         printf("wrote %s (%dx%d: %d digits, truth / q0 / refined after %d %s steps)\n", a.out, w,
-               h, t->n, t->steps, irvi_model_arch(m)->latent ? "GDIR" : "AIR");
+               h, t->n, t->steps, irvi_refine_method(irvi_model_arch(m)));
         if (a.curves)
             printf("wrote %s\n", a.curves);
     }

@@ -259,10 +259,10 @@ static int parse_args(int argc, char **argv, train_args *a)
         if (!algo_set) a->o.algo = IRVI_ALGO_VAE;
         if (!(a->set & SET_GAMMA)) a->o.air.gamma = IRVI_GDIR_GAMMA_DEFAULT;
     }
-    int gauss_algo = a->o.algo == IRVI_ALGO_VAE || a->o.algo == IRVI_ALGO_GDIR;
-    if (!a->resume && gauss_algo != a->gaussian) {
+    irvi_latent latent = a->gaussian ? IRVI_LATENT_GAUSSIAN : IRVI_LATENT_BERNOULLI;
+    if (!a->resume && irvi_algo_info_get(a->o.algo)->latent != latent) {
         fprintf(stderr, "irvi: --algo %s %s\n", irvi_algo_name(a->o.algo),
-                gauss_algo ? "needs --model vae" : "is for binary models (vae models: vae, gdir)");
+                a->gaussian ? "is for binary models (vae models: vae, gdir)" : "needs --model vae");
         return -1;
     }
     /* test-time refinement defaults to the training one */
@@ -430,13 +430,13 @@ static void describe(const irvi_trainer *t, const irvi_dataset *ds, const train_
     irvi_split tr = irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), va = irvi_dataset_split(ds, IRVI_SPLIT_VALID);
     printf("irvi train: %s on %s (%d train, %d valid), %s, algo %s", arch, irvi_dataset_name(ds),
            tr.n, va.n, resumed ? "resumed" : "new", irvi_algo_name(o->algo));
-    if (o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_VAE && o->algo != IRVI_ALGO_BIHM)
+    if (irvi_algo_info_get(o->algo)->refines)
         printf(" K=%d M=%d gamma=%g", o->air.K, o->air.M, (double)o->air.gamma);
     if (o->sleep_interleave)
         printf(", sleep every %d", o->sleep_interleave);
     printf(", N=%d, batch %d, %s lr %g, l2 %g, test %s K=%d M=%d gamma=%g, valid N=%d",
            o->N, o->batch, o->opt == IRVI_OPT_SGD ? "SGD" : "RMSprop", (double)o->lr,
-           (double)o->l2, irvi_model_arch(irvi_trainer_best(t))->latent ? "GDIR" : "AIR",
+           (double)o->l2, irvi_refine_method(irvi_model_arch(irvi_trainer_best(t))),
            o->test_air.K, o->test_air.M, (double)o->test_air.gamma, o->valid_N);
     if (o->valid_n)
         printf(" on %d examples", o->valid_n);
@@ -475,7 +475,7 @@ int cmd_train(int argc, char **argv)
             goto done;
         }
         if (a.set & SET_AIR) { /* only the fields given now replace the saved ones */
-            irvi_air_opts air = irvi_trainer_opts(t)->air;
+            irvi_refine_opts air = irvi_trainer_opts(t)->air;
             if (a.set & SET_K) air.K = a.o.air.K;
             if (a.set & SET_M) air.M = a.o.air.M;
             if (a.set & SET_GAMMA) air.gamma = a.o.air.gamma;

@@ -22,7 +22,7 @@ typedef struct {
 } bihm_row;
 
 static int bihm_eval(exp_ctx *c, const irvi_dataset *ds, const char *path, int n, int N,
-                     const irvi_air_opts *air, bihm_row *row)
+                     const irvi_refine_opts *air, bihm_row *row)
 {
     irvi_model *m;
     irvi_status st = irvi_model_load(path, &m);
@@ -61,7 +61,7 @@ int exp_bihm(exp_ctx *c)
     memset(&s, 0, sizeof s);
     if (!rc)
         rc = exp_model_spec_for(c, air.name, &s) != 0;
-    irvi_air_opts test = s.o.test_air, test_bihm = s.o.test_air;
+    irvi_refine_opts test = s.o.test_air, test_bihm = s.o.test_air;
     test_bihm.bihm = 1;
     if (!rc) {
         snprintf(s.id, sizeof s.id, "%s", bihm.name);

@@ -27,7 +27,7 @@ typedef struct {
     int ntrain, nvalid, ntest;  /* examples used from each split (the first ones) */
     int epochs, repeats;
     float lr;
-    irvi_air_opts air;          /* refinement of theta_K */
+    irvi_refine_opts air;          /* refinement of theta_K */
 } cls_budget;
 
 /* Features of the first n examples of a split: raw pixels (n, D) and the
@@ -53,7 +53,7 @@ static void budget_for(const exp_ctx *c, const irvi_dataset *ds, cls_budget *b)
     b->repeats = (int)exp_pick(c, 1, 2, 3, 10);
     /* The paper's lr 1e-4 needs its 200 epochs; short runs take bigger steps. */
     b->lr = c->budget <= EXP_BUDGET_SHORT ? 1e-3f : 1e-4f;
-    irvi_air_opts_default(&b->air); /* K = 20, M = 20, gamma = 0.1 */
+    irvi_refine_opts_default(&b->air); /* K = 20, M = 20, gamma = 0.1 */
     irvi_split tr = irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), va = irvi_dataset_split(ds, IRVI_SPLIT_VALID),
                te = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
     b->ntrain = b->ntrain < tr.n ? b->ntrain : tr.n;
@@ -95,7 +95,7 @@ static int features(exp_ctx *c, const irvi_model *m, irvi_split sp, int n, const
         int k = n - i0 < chunk ? n - i0 : chunk;
         st = irvi_posterior_set_data(q, m, sp.x + (size_t)i0 * D, k);
         if (!st)
-            st = irvi_refine_air(q, m, &b->air, r);
+            st = irvi_refine(q, m, &b->air, r);
         for (int l = 0, off = 0; !st && l < a->L; off += a->H[l], l++)
             for (int e = 0; e < k; e++) {
                 size_t row = (size_t)(i0 + e) * H + off;

@@ -44,7 +44,7 @@ typedef struct {
     irvi_split sp;          /* the fixed training digits evaluated */
     int N, every, batches;  /* samples, updates between points, batches per epoch */
     long total;             /* updates of the run: the last point */
-    irvi_air_opts air;      /* test-time refinement */
+    irvi_refine_opts air;      /* test-time refinement */
     cv_result *r;
     irvi_status st;
 } cv_state;
@@ -158,7 +158,7 @@ int exp_curves(exp_ctx *c)
     cv_state s = {c, tr, 100, 1, tr.n / 100, 0, {0}, NULL, IRVI_OK};
     if (s.batches < 1)
         s.batches = 1;
-    irvi_air_opts_default(&s.air);
+    irvi_refine_opts_default(&s.air);
     s.air.K = (int)exp_pick(c, 2, 20, 20, 20);
     s.sp.n = n_eval < tr.n ? n_eval : tr.n;
     long total = spec.max_updates > 0 ? spec.max_updates : (long)spec.epochs * s.batches;

@@ -16,8 +16,8 @@ int exp_exact(exp_ctx *c)
     /* the paper's 100 AIR steps at its test-time rate 0.01 (5.2; spec 3): at the
      * training rate 0.1, 100 steps collapse q onto one mode (spec 12) and the
      * refined estimate moves away from the exact value; M as in training */
-    irvi_air_opts air;
-    irvi_air_opts_default(&air);
+    irvi_refine_opts air;
+    irvi_refine_opts_default(&air);
     air.K = (int)exp_pick(c, 5, 100, 100, 100);
     air.gamma = 0.01f;
 

@@ -43,7 +43,7 @@ static int write_grid(const app_tiles *t, const char *path)
 
 /* The lab's three rows for the chosen digits after air->K steps, as DIR/file. */
 static int grid(exp_ctx *c, const irvi_model *m, const irvi_dataset *ds, const int *idx, int n,
-                int simplified, const irvi_air_opts *air, int N, const char *file,
+                int simplified, const irvi_refine_opts *air, int N, const char *file,
                 grid_result *out)
 {
     lab b;
@@ -92,8 +92,8 @@ int exp_fig2(exp_ctx *c)
 {
     int scan = (int)exp_pick(c, 200, 10000, 10000, 10000); /* spec 7: the whole test set */
     int N = (int)exp_pick(c, 10, 100, 100, 100);
-    irvi_air_opts air;
-    irvi_air_opts_default(&air); /* K = 20, M = 20, gamma = 0.1 (spec 7) */
+    irvi_refine_opts air;
+    irvi_refine_opts_default(&air); /* K = 20, M = 20, gamma = 0.1 (spec 7) */
     irvi_dataset *ds = NULL;
     if (exp_open_mnist(c, &ds))
         return 1;

@@ -34,7 +34,7 @@ static int eval_steps(int kmax, double *at)
 }
 
 static int curve(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, int N,
-                 const irvi_air_opts *air, int kmax, const double *at, int npts, const char *label,
+                 const irvi_refine_opts *air, int kmax, const double *at, int npts, const char *label,
                  rs_result *out)
 {
     enum { B = 100 };
@@ -63,7 +63,7 @@ static int curve(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
                 p++;
             }
             if (k < kmax && !st)
-                st = irvi_refine_air_step(q, m, air, &rng, NULL);
+                st = irvi_refine_step(q, m, air, &rng, NULL);
             if (!st && exp_bar_update(&bar, b0 + (double)nb * (k + 1) / (kmax + 1), n))
                 st = IRVI_ECANCELLED;
         }
@@ -103,8 +103,8 @@ int exp_refsteps(exp_ctx *c)
     int n = (int)exp_pick(c, 20, 500, 2000, 10000);
     int N = (int)exp_pick(c, 20, 100, 100, 100); /* the supplement's 100 samples */
     int kmax = (int)exp_pick(c, 5, 50, 50, 50);
-    irvi_air_opts air; /* M = 20, gamma = 0.1 as in training */
-    irvi_air_opts_default(&air);
+    irvi_refine_opts air; /* M = 20, gamma = 0.1 as in training */
+    irvi_refine_opts_default(&air);
     double at[MAXPTS];
     int npts = eval_steps(kmax, at);
 

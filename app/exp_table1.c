@@ -37,7 +37,7 @@ typedef struct {
 
 /* One data set: every row trained (or reused) and evaluated. */
 static int run_set(exp_ctx *c, const irvi_dataset *ds, int caltech, int n, int N,
-                   const irvi_air_opts *air, t1_result *res)
+                   const irvi_refine_opts *air, t1_result *res)
 {
     irvi_split te = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
     for (int i = 0; i < NROWS && !exp_stopped(c); i++) {
@@ -129,8 +129,8 @@ int exp_table1(exp_ctx *c)
 {
     int n = (int)exp_pick(c, 20, 500, 2000, 10000);
     int N = (int)exp_pick(c, 20, 1000, 10000, 100000);
-    irvi_air_opts air; /* test-time AIR, spec 6.5: K = 20, M = 20, gamma = 0.1 */
-    irvi_air_opts_default(&air);
+    irvi_refine_opts air; /* test-time AIR, spec 6.5: K = 20, M = 20, gamma = 0.1 */
+    irvi_refine_opts_default(&air);
     air.K = (int)exp_pick(c, 2, 20, 20, 20);
     exp_model_spec spec;
     exp_model_spec_for(c, "air200", &spec);

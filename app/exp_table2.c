@@ -50,7 +50,7 @@ static void t2_spec(const exp_ctx *c, t2_model *t)
 }
 
 static int t2_run_model(exp_ctx *c, const irvi_dataset *ds, t2_model *t, int n, int N,
-                        const irvi_air_opts *test)
+                        const irvi_refine_opts *test)
 {
     char dir[1200];
     snprintf(dir, sizeof dir, "%s/models/%s", c->dir, t->key);
@@ -85,8 +85,8 @@ int exp_table2(exp_ctx *c)
         return 1;
     int n = (int)exp_pick(c, 20, 500, 1000, 0);  /* 0: the whole test set */
     int N = (int)exp_pick(c, 20, 1000, 2000, 100000);
-    irvi_air_opts test;
-    irvi_air_opts_default(&test);
+    irvi_refine_opts test;
+    irvi_refine_opts_default(&test);
     test.K = (int)exp_pick(c, 2, 20, 50, 100);
     test.M = (int)exp_pick(c, 2, 20, 20, 300);
     test.gamma = IRVI_GDIR_GAMMA_DEFAULT;

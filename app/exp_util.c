@@ -312,8 +312,7 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     arch.prior = s->darn ? IRVI_PRIOR_DARN : IRVI_PRIOR_FACTORIZED;
     arch.gen_hidden = s->gen_hidden;
     arch.rec_hidden = s->rec_hidden;
-    if (s->o.algo == IRVI_ALGO_VAE || s->o.algo == IRVI_ALGO_GDIR) /* table2: VAE models */
-        arch.latent = IRVI_LATENT_GAUSSIAN;
+    arch.latent = irvi_algo_info_get(s->o.algo)->latent; /* table2: VAE models */
     irvi_model *m = NULL;
     irvi_trainer *t = NULL;
     if (!st)
@@ -495,7 +494,7 @@ static int sub_update(void *user, double done, double total)
 }
 
 int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, int N,
-                 const irvi_air_opts *air, const char *label, exp_est *u, exp_est *r)
+                 const irvi_refine_opts *air, const char *label, exp_est *u, exp_est *r)
 {
     enum { B = 100 };
     if (n <= 0 || n > sp.n)
@@ -528,7 +527,7 @@ int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
         if (!st)
             est_add(&au, res, nb);
         if (!st && refine) {
-            st = irvi_refine_air(q, m, air, &rng);
+            st = irvi_refine(q, m, air, &rng);
             sub.base = per * b0 + (double)N + (double)air->K * air->M;
             if (!st)
                 st = irvi_eval_posterior(q, m, N, &rng, res, sub_update, &sub);

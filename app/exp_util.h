@@ -102,7 +102,7 @@ typedef struct {
  * independent of the evaluation samples). label names the progress line
  * (NULL: no progress output). 0, or 1 (failed / stopped). */
 int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, int N,
-                 const irvi_air_opts *air, const char *label, exp_est *u, exp_est *r);
+                 const irvi_refine_opts *air, const char *label, exp_est *u, exp_est *r);
 
 /* ---- output ------------------------------------------------------------- */
 

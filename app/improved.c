@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 irvi_status most_improved_scan(const irvi_model *m, irvi_split sp, int n, int N,
-                               const irvi_air_opts *air, int simplified, uint64_t seed,
+                               const irvi_refine_opts *air, int simplified, uint64_t seed,
                                int want, int *digits, double *delta_best, int *got,
                                irvi_progress_fn progress, void *user)
 {
@@ -32,7 +32,7 @@ irvi_status most_improved_scan(const irvi_model *m, irvi_split sp, int n, int N,
         if (!st)
             st = irvi_eval_recon(q, m, N, &r, recon, e0);
         if (!st)
-            st = irvi_refine_air(q, m, air, &r);
+            st = irvi_refine(q, m, air, &r);
         if (!st)
             st = irvi_eval_recon(q, m, N, &r, recon, eK);
         for (int i = 0; !st && i < nb; i++)

@@ -13,7 +13,7 @@
  * their changes into delta_best (may be NULL). progress (may be NULL) gets
  * examples done; non-zero cancels (IRVI_ECANCELLED). *got = digits found. */
 irvi_status most_improved_scan(const irvi_model *m, irvi_split sp, int n, int N,
-                               const irvi_air_opts *air, int simplified, uint64_t seed,
+                               const irvi_refine_opts *air, int simplified, uint64_t seed,
                                int want, int *digits, double *delta_best, int *got,
                                irvi_progress_fn progress, void *user);
 

@@ -36,7 +36,7 @@ irvi_status lab_init(lab *b, const irvi_model *m, const irvi_dataset *ds, uint64
         b->split = irvi_dataset_split(ds, IRVI_SPLIT_VALID);
     if (b->split.n < 1)
         return irvi_fail(IRVI_EINVAL, "dataset has no test or validation images to show");
-    irvi_air_opts_default(&b->air);
+    irvi_refine_opts_default(&b->air);
     b->N = 100;
     b->seed = seed;
     irvi_rng_seed(&b->rng, seed, 5);
@@ -112,9 +112,9 @@ irvi_status lab_reset(lab *b, const irvi_model *m)
     return load_digits(b, m);
 }
 
-irvi_status lab_step(lab *b, const irvi_model *m, irvi_air_stats *st)
+irvi_status lab_step(lab *b, const irvi_model *m, irvi_refine_stats *st)
 {
-    return irvi_refine_air_step(b->q, m, &b->air, &b->rng, st);
+    return irvi_refine_step(b->q, m, &b->air, &b->rng, st);
 }
 
 static irvi_status row(lab *b, const irvi_model *m, irvi_posterior *q, float (*img)[784],

@@ -15,7 +15,7 @@ typedef struct {
     irvi_split split;     /* where the digits come from (test) */
     int n;
     int index[LINK_MAX_DIGITS];
-    irvi_air_opts air;    /* K (for whole refinements), M, gamma */
+    irvi_refine_opts air;    /* K (for whole refinements), M, gamma */
     int simplified;       /* start from the simplified posterior (80% of mu0 at 0.5) */
     int N;                /* samples for reconstructions and per-digit bounds */
     uint64_t seed;
@@ -33,7 +33,7 @@ irvi_status lab_pick_class(lab *b, const irvi_model *m, int cls, int n);
 /* Recompute mu0 from the model (after training steps) and reset both posteriors. */
 irvi_status lab_reset(lab *b, const irvi_model *m);
 /* One AIR step on the chosen digits; mean LB and ESS of the step's samples in st. */
-irvi_status lab_step(lab *b, const irvi_model *m, irvi_air_stats *st);
+irvi_status lab_step(lab *b, const irvi_model *m, irvi_refine_stats *st);
 /* Fill the tiles (truth, unrefined, refined, per-digit bounds). When mean_lb /
  * mean_ess are non-NULL they get the mean refined bound and ESS. */
 irvi_status lab_tiles(lab *b, const irvi_model *m, app_tiles *t, double *mean_lb, double *mean_ess);

@@ -5,15 +5,15 @@
 
 #include <stdio.h>
 
-int open_model(const char *path, int gamma_set, irvi_air_opts *air, irvi_model **m)
+int open_model(const char *path, int gamma_set, irvi_refine_opts *air, irvi_model **m)
 {
     irvi_status st = irvi_model_load(path, m);
     if (st) {
         app_report("loading the model", st);
         return 1;
     }
-    if (irvi_model_arch(*m)->latent == IRVI_LATENT_GAUSSIAN && !gamma_set)
-        air->gamma = IRVI_GDIR_GAMMA_DEFAULT;
+    if (!gamma_set) /* the family's own step size (GDIR's is not AIR's) */
+        air->gamma = irvi_refine_gamma_default(irvi_model_arch(*m));
     return 0;
 }
 

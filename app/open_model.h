@@ -9,7 +9,7 @@
 /* Load a model or checkpoint file. For Gaussian-latent models the refinement
  * is GDIR, whose step size default differs from AIR's gamma: unless the user
  * gave one (gamma_set), air->gamma becomes IRVI_GDIR_GAMMA_DEFAULT. */
-int open_model(const char *path, int gamma_set, irvi_air_opts *air, irvi_model **m);
+int open_model(const char *path, int gamma_set, irvi_refine_opts *air, irvi_model **m);
 
 /* Open the dataset and check its images match the model's visible units
  * (path names the model in the message). */

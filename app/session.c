@@ -115,11 +115,11 @@ static void refresh_tiles(session *s, int rerun)
 
 static void set_air(session *s, int K, int M, float gamma)
 {
-    irvi_air_opts air = s->lab.air;
+    irvi_refine_opts air = s->lab.air;
     air.K = K;
     air.M = M;
     air.gamma = gamma;
-    if (irvi_air_opts_validate(&air)) {
+    if (irvi_refine_opts_validate(&air)) {
         link_log(&s->link, "%s", irvi_last_error());
         return;
     }
@@ -478,7 +478,7 @@ int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
 }
 
 int session_refine(irvi_model *m, const irvi_dataset *ds, const int *digits, int n,
-                   const irvi_air_opts *air, int simplified, uint64_t seed, const char *export_dir,
+                   const irvi_refine_opts *air, int simplified, uint64_t seed, const char *export_dir,
                    volatile sig_atomic_t *got_signal)
 {
     session *s = calloc(1, sizeof *s);

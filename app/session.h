@@ -19,7 +19,7 @@ int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
  * digits (n of them, test-set indices; n = 0 for the default ten). Returns
  * the exit code, -1 if no terminal UI is possible. */
 int session_refine(irvi_model *m, const irvi_dataset *ds, const int *digits, int n,
-                   const irvi_air_opts *air, int simplified, uint64_t seed, const char *export_dir,
+                   const irvi_refine_opts *air, int simplified, uint64_t seed, const char *export_dir,
                    volatile sig_atomic_t *got_signal);
 
 #endif

@@ -623,7 +623,7 @@ static void stats(const double *v, int n, double *mean, double *sd)
 /* Per replicate g: fresh stream, q0 -> LB with check_N samples, AIR(K) -> LB.
  * lb_* are means over replicates; lb_*_sd the spread of one replicate's value
  * (what a single run, such as the peer's, scatters by). */
-static void correctness(const opts *o, const irvi_model *m, const uint8_t *x, const irvi_air_opts *air,
+static void correctness(const opts *o, const irvi_model *m, const uint8_t *x, const irvi_refine_opts *air,
                         corr *c)
 {
     int B = o->B, G = o->check_reps > 0 ? o->check_reps : 1;
@@ -641,8 +641,8 @@ static void correctness(const opts *o, const irvi_model *m, const uint8_t *x, co
         check(irvi_posterior_set_data(q, m, x, B), "posterior data");
         check(irvi_eval_posterior(q, m, o->check_N, &r, r0, NULL, NULL), "check eval q0");
         for (int k = 0; k < air->K; k++) {
-            irvi_air_stats st;
-            check(irvi_refine_air_step(q, m, air, &r, &st), "check AIR");
+            irvi_refine_stats st;
+            check(irvi_refine_step(q, m, air, &r, &st), "check AIR");
             if (g == 0 && k < 64)
                 c->trace[c->ntrace++] = st.mean_logw;
         }
@@ -695,7 +695,7 @@ typedef struct {
     const irvi_model *m;
     const uint8_t *x;
     irvi_posterior *q;
-    irvi_air_opts air;
+    irvi_refine_opts air;
     irvi_rng rng;
     irvi_eval_result *res;
     double *ll;
@@ -706,7 +706,7 @@ static void run_once(work *w)
     const opts *o = w->o;
     if (!strcmp(o->mode, "estep")) {
         check(irvi_posterior_set_data(w->q, w->m, w->x, o->B), "recognition");
-        check(irvi_refine_air(w->q, w->m, &w->air, &w->rng), "AIR");
+        check(irvi_refine(w->q, w->m, &w->air, &w->rng), "AIR");
     } else if (!strcmp(o->mode, "eval")) {
         check(irvi_eval_posterior(w->q, w->m, o->N, &w->rng, w->res, NULL, NULL), "evaluation");
     } else {
@@ -741,12 +741,12 @@ int main(int argc, char **argv)
     }
 
     work w = {.o = &o, .m = m, .x = x};
-    irvi_air_opts_default(&w.air);
+    irvi_refine_opts_default(&w.air);
     w.air.K = o.K;
     w.air.M = o.M;
     w.air.gamma = o.gamma;
     w.air.eps = o.clip;
-    check(irvi_air_opts_validate(&w.air), "AIR options");
+    check(irvi_refine_opts_validate(&w.air), "AIR options");
     irvi_rng_seed(&w.rng, (uint64_t)o.seed + 2, 0);
     double items, fl;
     const char *unit;

@@ -21,8 +21,11 @@
  * checked against the architecture, and the position against the dataset.
  */
 #include "ckfile.h"
+#include "family.h"
+#include "model_layout.h"
 #include "train_impl.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +44,7 @@ static void put_model_sections(wbuf *b, const irvi_model *m, const float *params
     ck_put_u32(b, (uint32_t)a->rec_hidden);
     ck_put_u32(b, (uint32_t)a->squash);
     ck_put_u64(b, (uint64_t)m->np);
-    if (a->latent != IRVI_LATENT_BERNOULLI)
+    if (a->latent) /* only other latent types: binary records keep their old size */
         ck_put_u32(b, (uint32_t)a->latent);
     ck_sec_end(b);
     ck_sec_begin(b, "PARM");
@@ -52,7 +55,7 @@ static void put_model_sections(wbuf *b, const irvi_model *m, const float *params
     ck_sec_end(b);
 }
 
-static void put_air(wbuf *b, const irvi_air_opts *a)
+static void put_air(wbuf *b, const irvi_refine_opts *a)
 {
     ck_put_u32(b, (uint32_t)a->K);
     ck_put_u32(b, (uint32_t)a->M);
@@ -172,9 +175,10 @@ static irvi_status ck_model(const ckfile *f, const char *ptag, irvi_model **out)
     uint64_t np = ck_get_u64(&c);
     if (c.ok && c.len - c.pos == 4) {
         uint32_t lat = ck_get_u32(&c);
-        if (lat != IRVI_LATENT_GAUSSIAN)
+        /* 0 is never stored (binary records have no such field) */
+        if (lat == 0 || lat > INT_MAX || !family_of_latent((irvi_latent)lat))
             return irvi_fail(IRVI_EFORMAT, "%s: unknown latent type %u", f->path, lat);
-        a.latent = IRVI_LATENT_GAUSSIAN;
+        a.latent = (irvi_latent)lat;
     }
     if (!c.ok || c.pos != c.len)
         return bad_size(f, "ARCH", &c);
@@ -243,7 +247,7 @@ irvi_status irvi_model_load(const char *path, irvi_model **out)
     return st;
 }
 
-static void get_air(rcur *c, irvi_air_opts *a)
+static void get_air(rcur *c, irvi_refine_opts *a)
 {
     a->K = (int)ck_get_u32(c);
     a->M = (int)ck_get_u32(c);

@@ -1,7 +1,7 @@
 /* engine/data_internal.h — private glue between the dataset front end
  * (dataset.c) and the per-format readers (data_idx.c, data_amat.c,
- * data_mat.c). Not part of the public API; the app uses irvi_data_probe for
- * `irvi data check`. All functions follow the engine rules: they return an
+ * data_mat.c). Not part of the public API (irvi_data_probe, for `irvi data
+ * check`, is in irvi/data.h). All functions follow the engine rules: they return an
  * irvi_status and leave a one-line detail naming the file in irvi_last_error().
  */
 #ifndef IRVI_DATA_INTERNAL_H
@@ -61,9 +61,5 @@ irvi_status irvi_open_amat_set(irvi_dataset *ds, const char *dir);
  * md5-checked) when dir has it, else the .amat text files. */
 irvi_status irvi_open_binarized_mnist(irvi_dataset *ds, const char *dir);
 irvi_status irvi_open_caltech(irvi_dataset *ds, const char *dir);
-
-/* Open a single data file of any supported kind (IDX plain or gzip, .amat,
- * .mat), validate it and describe its shape in desc (one line). */
-irvi_status irvi_data_probe(const char *path, char *desc, size_t desc_len);
 
 #endif

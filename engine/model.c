@@ -1,10 +1,9 @@
 /* engine/model.c — model construction: architecture parsing and checks, the
  * single parameter block and its named tensors, initialization, copies, and
- * ancestral sampling. The numeric passes live in model_fwd.c and recog.c. */
+ * the public entry points that go to the model's family (family.h). */
+#include "family.h"
 #include "kernels.h"
-#include "linalg.h"
-#include "model_impl.h"
-#include "vae.h"
+#include "model_layout.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,31 +51,22 @@ irvi_status irvi_arch_validate(const irvi_arch *a)
         return irvi_fail(IRVI_EINVAL, "a tanh generative layer needs a single stochastic layer");
     if (a->prior != IRVI_PRIOR_FACTORIZED && a->prior != IRVI_PRIOR_DARN)
         return irvi_fail(IRVI_EINVAL, "unknown prior %d", (int)a->prior);
-    if (a->latent != IRVI_LATENT_BERNOULLI && a->latent != IRVI_LATENT_GAUSSIAN)
+    const family_ops *f = family_of(a);
+    if (!f)
         return irvi_fail(IRVI_EINVAL, "unknown latent type %d", (int)a->latent);
-    if (a->latent == IRVI_LATENT_GAUSSIAN)
-        return vae_arch_validate(a);
-    return IRVI_OK;
+    return f->validate ? f->validate(a) : IRVI_OK;
 }
 
 void irvi_arch_describe(const irvi_arch *a, char *buf, size_t cap)
 {
-    if (a->latent == IRVI_LATENT_GAUSSIAN) {
-        vae_arch_describe(a, buf, cap);
-        return;
-    }
-    int k = snprintf(buf, cap, "%s ", a->prior == IRVI_PRIOR_DARN ? "DARN" : "SBN");
-    for (int l = 0; l < a->L && k > 0 && (size_t)k < cap; l++)
-        k += snprintf(buf + k, cap - k, "%s%d", l ? "-" : "", a->H[l]);
-    if (a->gen_hidden && k > 0 && (size_t)k < cap)
-        k += snprintf(buf + k, cap - k, " (tanh %d)", a->gen_hidden);
-    if (a->rec_hidden && k > 0 && (size_t)k < cap)
-        k += snprintf(buf + k, cap - k, " (rec tanh %d)", a->rec_hidden);
-    if (a->squash && k > 0 && (size_t)k < cap)
-        snprintf(buf + k, cap - k, " squashed");
+    const family_ops *f = family_of(a);
+    if (f)
+        f->describe(a, buf, cap);
+    else
+        snprintf(buf, cap, "unknown latent type %d", (int)a->latent);
 }
 
-static size_t add_tensor(irvi_model *m, const char *name, int rows, int cols, int decay, int gen)
+size_t model_add_tensor(irvi_model *m, const char *name, int rows, int cols, int decay, int gen)
 {
     irvi_tensor *t = &m->t[m->nt++];
     t->name = name;
@@ -89,60 +79,9 @@ static size_t add_tensor(irvi_model *m, const char *name, int rows, int cols, in
     return t->offset;
 }
 
-static const char *const Gn[] = {"G0", "G1", "G2"}, *const cn[] = {"c0", "c1", "c2"};
-static const char *const Vn[] = {"V1", "V2", "V3"}, *const vn[] = {"v1", "v2", "v3"};
-
 static void layout(irvi_model *m)
 {
-    const irvi_arch *a = &m->arch;
-    int L = a->L;
-    for (int l = 0; l < IRVI_MAX_LAYERS; l++)
-        m->G[l] = m->c[l] = m->V[l] = m->v[l] = SIZE_MAX;
-    m->A = m->alpha = m->C = m->R = m->U = m->u = SIZE_MAX;
-    m->F1 = m->f1 = m->F2 = m->f2 = m->E1 = m->e1 = m->E2 = m->e2 = SIZE_MAX;
-    if (a->latent == IRVI_LATENT_GAUSSIAN) {
-        m->z = SIZE_MAX;
-        vae_layout(m);
-        return;
-    }
-    if (a->gen_hidden) {
-        m->A = add_tensor(m, "A", a->H[0], a->gen_hidden, 1, 1);
-        m->alpha = add_tensor(m, "alpha", a->gen_hidden, 1, 0, 1);
-        m->C = add_tensor(m, "C", a->gen_hidden, a->D, 1, 1);
-    } else {
-        m->G[0] = add_tensor(m, Gn[0], a->H[0], a->D, 1, 1);
-    }
-    m->c[0] = add_tensor(m, cn[0], a->D, 1, 0, 1);
-    for (int l = 1; l < L; l++) {
-        m->G[l] = add_tensor(m, Gn[l], a->H[l], a->H[l - 1], 1, 1);
-        m->c[l] = add_tensor(m, cn[l], a->H[l - 1], 1, 0, 1);
-    }
-    m->z = add_tensor(m, "z", a->H[L - 1], 1, 0, 1);
-    if (a->prior == IRVI_PRIOR_DARN)
-        m->R = add_tensor(m, "R", a->H[L - 1], a->H[L - 1], 0, 1);
-    int in = a->D;
-    if (a->rec_hidden) {
-        m->U = add_tensor(m, "U", a->D, a->rec_hidden, 1, 0);
-        m->u = add_tensor(m, "u", a->rec_hidden, 1, 0, 0);
-        in = a->rec_hidden;
-    }
-    for (int l = 0; l < L; l++) {
-        m->V[l] = add_tensor(m, Vn[l], l ? a->H[l - 1] : in, a->H[l], 1, 0);
-        m->v[l] = add_tensor(m, vn[l], a->H[l], 1, 0, 0);
-    }
-}
-
-/* Keep only the strictly upper part of R ([in][out] storage), i.e. unit i sees
- * units j < i. */
-static void mask_darn(irvi_model *m)
-{
-    if (m->R == SIZE_MAX)
-        return;
-    int H = m->arch.H[m->arch.L - 1];
-    float *R = P(m, m->R);
-    for (int j = 0; j < H; j++)
-        for (int i = 0; i <= j; i++)
-            R[(size_t)j * H + i] = 0;
+    family_of(&m->arch)->layout(m);
 }
 
 size_t model_nparams_of(const irvi_arch *arch)
@@ -184,7 +123,8 @@ irvi_status irvi_model_create(const irvi_arch *arch, uint64_t seed, irvi_model *
             for (size_t i = 0; i < (size_t)t->rows * t->cols; i++)
                 m->p[t->offset + i] = (float)(0.001 * irvi_rng_gauss(&r));
     }
-    mask_darn(m);
+    if (family_of(arch)->init)
+        family_of(arch)->init(m);
     *out = m;
     return IRVI_OK;
 }
@@ -246,71 +186,23 @@ int irvi_model_finite(const irvi_model *m)
     return k_all_finite(m->p, m->np) && k_all_finite(m->xbar, m->arch.D);
 }
 
-/* Bernoulli draw of one row of logits through the model's mean map. */
-static void draw_row(const irvi_model *m, irvi_rng *r, const float *a, float *h, int n)
-{
-    for (int i = 0; i < n; i++) {
-        float a1 = a[i];
-        float p;
-        k_mean(&a1, &p, 1, m->arch.squash);
-        h[i] = irvi_rng_uniform_f(r) < p ? 1.0f : 0.0f;
-    }
-}
-
 irvi_status irvi_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *x,
                               float *const *h)
 {
-    const irvi_arch *a = &m->arch;
-    if (a->latent == IRVI_LATENT_GAUSSIAN)
-        return vae_model_sample(m, r, n, x, h);
-    int L = a->L, Hm = a->D;
-    for (int l = 0; l < L; l++)
-        Hm = a->H[l] > Hm ? a->H[l] : Hm;
-    if (a->gen_hidden > Hm)
-        Hm = a->gen_hidden;
-    float *buf = malloc(sizeof(float) * ((size_t)(L + 2) * Hm + a->D));
-    if (!buf)
-        return irvi_fail(IRVI_ENOMEM, "sampling buffers");
-    float *hs[IRVI_MAX_LAYERS], *logit = buf + (size_t)L * Hm, *tmp = logit + Hm;
-    for (int l = 0; l < L; l++)
-        hs[l] = buf + (size_t)l * Hm;
-    for (int b = 0; b < n; b++) {
-        int HL = a->H[L - 1];
-        const float *z = P(m, m->z);
-        if (a->prior == IRVI_PRIOR_DARN) {
-            const float *R = P(m, m->R);
-            for (int i = 0; i < HL; i++) {
-                float ai = z[i];
-                for (int j = 0; j < i; j++)
-                    ai += hs[L - 1][j] * R[(size_t)j * HL + i];
-                draw_row(m, r, &ai, &hs[L - 1][i], 1);
-            }
-        } else {
-            draw_row(m, r, z, hs[L - 1], HL);
-        }
-        for (int l = L - 1; l >= 1; l--) {
-            memcpy(logit, P(m, m->c[l]), sizeof(float) * a->H[l - 1]);
-            la_row_gemv(hs[l], P(m, m->G[l]), a->H[l], a->H[l - 1], logit);
-            draw_row(m, r, logit, hs[l - 1], a->H[l - 1]);
-        }
-        memcpy(logit, P(m, m->c[0]), sizeof(float) * a->D);
-        if (a->gen_hidden) {
-            memcpy(tmp, P(m, m->alpha), sizeof(float) * a->gen_hidden);
-            la_row_gemv(hs[0], P(m, m->A), a->H[0], a->gen_hidden, tmp);
-            k_tanh(tmp, tmp, a->gen_hidden);
-            la_row_gemv(tmp, P(m, m->C), a->gen_hidden, a->D, logit);
-        } else {
-            la_row_gemv(hs[0], P(m, m->G[0]), a->H[0], a->D, logit);
-        }
-        for (int d = 0; d < a->D; d++) {
-            float p;
-            k_mean(&logit[d], &p, 1, a->squash);
-            x[(size_t)b * a->D + d] = irvi_rng_uniform_f(r) < p ? 1 : 0;
-        }
-        if (h)
-            for (int l = 0; l < L; l++)
-                memcpy(h[l] + (size_t)b * a->H[l], hs[l], sizeof(float) * a->H[l]);
-    }
-    free(buf);
-    return IRVI_OK;
+    return family_of(&m->arch)->sample(m, r, n, x, h);
+}
+
+irvi_status irvi_model_log_joint(const irvi_model *m, const uint8_t *x, int n, int S,
+                                 const float *const *h, double *out)
+{
+    if (n < 0 || S < 0)
+        return irvi_fail(IRVI_EINVAL, "negative batch size");
+    return family_of(&m->arch)->log_joint(m, x, n, S, h, out);
+}
+
+irvi_status irvi_model_recognize(const irvi_model *m, const uint8_t *x, int n, float *const *mu)
+{
+    if (n < 0)
+        return irvi_fail(IRVI_EINVAL, "negative batch size");
+    return family_of(&m->arch)->recognize(m, x, n, mu);
 }

@@ -1,5 +1,8 @@
 /* engine/model_impl.h — the model's insides, shared by the engine's numeric
- * files (forward/backward passes, refinement, evaluation, training).
+ * files of both families (binary/, gaussian/) and the shared core. Types
+ * only: the functions on them are in model_layout.h (model.c) and
+ * workspace.h (workspace.c), so any file can see the types without
+ * depending on those.
  *
  * Dimension letters: D visible units, H_l units of stochastic layer l (0 =
  * bottom), Hd tanh units of the generative deterministic layer, Hr tanh units
@@ -21,27 +24,29 @@ struct irvi_model {
     float *xbar;              /* (D) recognition centring, not trained */
     int nt;
     irvi_tensor t[MAX_TENSORS];
-    /* Offsets into p (SIZE_MAX when absent). Generative: */
-    size_t G[IRVI_MAX_LAYERS];  /* G_0 (H_1, D) [absent with gen_hidden], G_l (H_{l+1}, H_l) */
-    size_t c[IRVI_MAX_LAYERS];  /* c_0 (D), c_l (H_l) */
-    size_t A, alpha, C;         /* tanh layer: A (H_1, Hd), alpha (Hd), C (Hd, D) */
-    size_t z;                   /* top prior logits / DARN biases (H_L) */
-    size_t R;                   /* DARN (H_L, H_L), [in][out]: a_i = z_i + sum_{j<i} h_j R[j][i] */
-    /* Recognition: */
-    size_t U, u;                /* tanh hidden: U (D, Hr), u (Hr) */
-    size_t V[IRVI_MAX_LAYERS];  /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
-    size_t v[IRVI_MAX_LAYERS];
-    /* Gaussian latents (vae.c; SIZE_MAX otherwise), Z = H_1:
-     * decoder F1 (Z, Hd), f1 (Hd), F2 (Hd, D), f2 (D);
-     * encoder E1 (D, Hr), e1 (Hr), E2 (Hr, 2Z), e2 (2Z). */
-    size_t F1, f1, F2, f2, E1, e1, E2, e2;
+    /* Offsets into p of the family's tensors (SIZE_MAX when absent); one
+     * family's set or the other's, never both (anonymous, so m->G, m->F1). */
+    union {
+        struct { /* binary latents (binary/sbn_model.c). Generative: */
+            size_t G[IRVI_MAX_LAYERS]; /* G_0 (H_1, D) [absent with gen_hidden], G_l (H_{l+1}, H_l) */
+            size_t c[IRVI_MAX_LAYERS]; /* c_0 (D), c_l (H_l) */
+            size_t A, alpha, C;        /* tanh layer: A (H_1, Hd), alpha (Hd), C (Hd, D) */
+            size_t z;                  /* top prior logits / DARN biases (H_L) */
+            size_t R;                  /* DARN (H_L, H_L), [in][out]: a_i = z_i + sum_{j<i} h_j R[j][i] */
+            /* Recognition: */
+            size_t U, u;               /* tanh hidden: U (D, Hr), u (Hr) */
+            size_t V[IRVI_MAX_LAYERS]; /* V_1 (D or Hr, H_1), V_l (H_{l-1}, H_l) */
+            size_t v[IRVI_MAX_LAYERS];
+        };
+        struct { /* Gaussian latents (gaussian/vae_model.c), Z = H_1:
+                  * decoder F1 (Z, Hd), f1 (Hd), F2 (Hd, D), f2 (D);
+                  * encoder E1 (D, Hr), e1 (Hr), E2 (Hr, 2Z), e2 (2Z). */
+            size_t F1, f1, F2, f2, E1, e1, E2, e2;
+        };
+    };
 };
 
 static inline float *P(const irvi_model *m, size_t off) { return m->p + off; }
-
-/* Parameter count of a valid architecture, without allocating anything (the
- * checkpoint loader checks a file's sizes with it before creating the model). */
-size_t model_nparams_of(const irvi_arch *arch);
 
 /* Scratch for batched passes; grows on demand, never shrinks. Buffers of the
  * last forward pass stay valid for the matching backward pass. */
@@ -70,34 +75,5 @@ typedef struct {
     float *rsig;                   /* (n, Hr) encoder slopes */
     float *rout;                   /* (n, 2Z) encoder output, row b = (mu_b | rho_b) */
 } model_ws;
-
-int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n);
-void model_ws_free(model_ws *w);
-
-/* Output logits w->logit_x (R, D) of the R rows of w->h[0] (and w->tanh_x). */
-void model_out_logits(const irvi_model *m, model_ws *w, int R);
-/* out[r] += log p(h_top) of the R rows of w->h[L-1]. */
-void model_prior_logp(const irvi_model *m, model_ws *w, int R, double *out);
-/* log p(x_b, h_r) for R = S*n rows (h in w->h, filled by the caller); keeps
- * logits for model_grad_gen. out may be w->lp. */
-void model_log_joint(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                     double *out);
-/* Accumulate into grad (np floats) the gradient of
- * J = -sum_r weight[r] log p(x_b, h_r) after model_log_joint on the same rows. */
-void model_grad_gen(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                    const float *weight, float *grad);
-
-/* Recognition means of n examples into w->rmu (logits in w->ra). */
-void model_recognize(const irvi_model *m, model_ws *w, const uint8_t *x, int n);
-/* Accumulate into grad the gradient of the cross-entropy
- * J = -sum_b sum_l scale * log Bern(t_l[b]; mu0_l[b]) with soft targets t_l (n, H_l),
- * after model_recognize on the same x. */
-void model_grad_rec(const irvi_model *m, model_ws *w, int n, const float *const *t,
-                    float scale, float *grad);
-
-/* log q(h_r) under per-example means mu[l] (n, H_l) for the R = S*n rows in w->h,
- * into out. */
-void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,
-                 double *out);
 
 #endif

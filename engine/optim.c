@@ -114,3 +114,33 @@ int optim_step(optim_state *s, float *theta, const float *g, float lr)
     memcpy(theta, s->stheta, sizeof(float) * np);
     return 0;
 }
+
+double train_l2_loss(const irvi_model *m, float l2)
+{
+    double J = 0;
+    for (int k = 0; k < m->nt; k++) {
+        const irvi_tensor *tn = &m->t[k];
+        if (!tn->decay)
+            continue;
+        double s = 0;
+        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
+        J += l2 * s;
+    }
+    return J;
+}
+
+void train_l2_grad(const irvi_model *m, float l2, float *grad)
+{
+    if (l2 <= 0)
+        return;
+    for (int k = 0; k < m->nt; k++) {
+        const irvi_tensor *tn = &m->t[k];
+        if (!tn->decay)
+            continue;
+        const float *p = m->p + tn->offset;
+        float *g = grad + tn->offset;
+        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
+            g[i] += 2.0f * l2 * p[i];
+    }
+}

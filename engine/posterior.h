@@ -1,21 +1,19 @@
-/* engine/posterior.h — the posterior object's insides, shared by refine.c
- * (AIR) and eval.c (estimators, reconstructions). */
+/* engine/posterior.h — the posterior object's insides, shared by refine.c,
+ * eval.c and the families' posterior code (binary/air.c, gaussian/gdir.c). */
 #ifndef IRVI_POSTERIOR_H
 #define IRVI_POSTERIOR_H
 
 #include "irvi/refine.h"
-#include "model_impl.h"
+#include "workspace.h"
 
 struct irvi_posterior {
     int n_max, n, steps;
     irvi_arch arch;             /* shape it was made for */
     uint8_t *x;                 /* (n_max, D) */
     float *mu0[IRVI_MAX_LAYERS], *mu[IRVI_MAX_LAYERS]; /* (n_max, H_l) */
-    /* Gaussian models only (NULL otherwise; gdir.c): mu0[0] / mu[0] hold the
-     * means, these the log standard deviations and the GDIR state, (n_max, Z). */
-    float *rho0, *rho;          /* rho = log sigma of q0 and of the current q */
-    float *vmu, *vrho;          /* GDIR momentum, zero after every reset */
-    float *gmu, *grho;          /* GDIR gradient scratch */
+    /* The family's parameters beyond the means, if any (NULL for binary
+     * latents; Gaussian: log sigma and the GDIR state, gaussian/gdir.h). */
+    void *fam;
     model_ws ws;
     float *wt;                  /* (wt_cap) normalized weights */
     size_t wt_cap;
@@ -24,13 +22,6 @@ struct irvi_posterior {
 
 /* Make room for S samples of every example; IRVI_ENOMEM on failure. */
 irvi_status posterior_reserve(irvi_posterior *q, const irvi_model *m, int S);
-/* Draw S samples per example from the current means into q->ws.h, in
- * parallel: base = irvi_rng_next(r) once, then the sample rows (row s*n + b)
- * in blocks of DRAW_BLOCK, block j from rng_lanes_seed(base, j), row by row
- * and within a row layer 0 first, each by rng_lanes_bernoulli over H_l units.
- * The samples depend on r alone, not on the thread count. */
-#define DRAW_BLOCK 16
-void posterior_draw(irvi_posterior *q, int S, irvi_rng *r);
 /* Check that model m has the shape q was created for. */
 irvi_status posterior_check_model(const irvi_posterior *q, const irvi_model *m);
 

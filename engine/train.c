@@ -2,7 +2,7 @@
  *
  * One step takes the next minibatch of the epoch's permutation:
  *   1. mu0 = recognition(x)                       (irvi_posterior_set_data)
- *   2. AIR family: mu_K = AIR(x, mu0; K, M, gamma) (irvi_refine_air_step x K);
+ *   2. AIR family: mu_K = AIR(x, mu0; K, M, gamma) (irvi_refine_step x K);
  *      RWS and BiHM: the proposal stays mu0
  *   3. N fresh samples h ~ Bern(proposal) of every example, their
  *      log w = log p(x, h) - log q(h) under the proposal
@@ -27,9 +27,9 @@
  * every validation (common random numbers across epochs), so equal seeds,
  * data and thread counts give bitwise equal parameters.
  */
+#include "family.h"
 #include "kernels.h"
 #include "train_impl.h"
-#include "vae.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,28 +46,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ---- names and options -------------------------------------------------- */
-
-static const char *const algo_names[] = {"air", "rws", "air-reweight", "air-inclusive", "vae",
-                                         "gdir", "bihm"};
-#define N_ALGOS 7
-
-const char *irvi_algo_name(irvi_algo a)
-{
-    return (int)a >= 0 && (int)a < N_ALGOS ? algo_names[a] : "unknown";
-}
-
-irvi_status irvi_algo_parse(const char *s, irvi_algo *out)
-{
-    for (int i = 0; s && i < N_ALGOS; i++)
-        if (!strcmp(s, algo_names[i])) {
-            *out = (irvi_algo)i;
-            return IRVI_OK;
-        }
-    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive, "
-                                  "bihm; Gaussian models: vae, gdir)",
-                     s ? s : "");
-}
+/* ---- options ------------------------------------------------------------ */
 
 void irvi_train_opts_default(irvi_train_opts *o)
 {
@@ -75,7 +54,7 @@ void irvi_train_opts_default(irvi_train_opts *o)
     o->algo = IRVI_ALGO_AIR;
     o->batch = 100;
     o->N = 20;
-    irvi_air_opts_default(&o->air);
+    irvi_refine_opts_default(&o->air);
     o->opt = IRVI_OPT_RMSPROP;
     o->lr = 1e-4f;
     o->l2 = 2e-4f;
@@ -97,16 +76,17 @@ static irvi_status with_prefix(irvi_status st, const char *prefix)
 
 irvi_status irvi_train_opts_validate(const irvi_train_opts *o)
 {
-    if ((int)o->algo < 0 || (int)o->algo >= N_ALGOS)
+    const irvi_algo_info *ai = irvi_algo_info_get(o->algo);
+    if (!ai)
         return irvi_fail(IRVI_EINVAL, "unknown training algorithm %d", (int)o->algo);
     if (o->batch < 1 || o->batch > 100000)
         return irvi_fail(IRVI_EINVAL, "batch size %d (must be 1..100000)", o->batch);
     if (o->N < 1 || o->N > 100000)
         return irvi_fail(IRVI_EINVAL, "N = %d update samples (must be 1..100000)", o->N);
-    irvi_status st = irvi_air_opts_validate(&o->air);
+    irvi_status st = irvi_refine_opts_validate(&o->air);
     if (st)
         return with_prefix(st, "training refinement");
-    st = irvi_air_opts_validate(&o->test_air);
+    st = irvi_refine_opts_validate(&o->test_air);
     if (st)
         return with_prefix(st, "validation refinement");
     long long rows = (long long)o->batch * (o->N > o->air.M ? o->N : o->air.M);
@@ -134,7 +114,7 @@ irvi_status irvi_train_opts_validate(const irvi_train_opts *o)
     if (o->sleep_interleave < 0 || o->sleep_interleave > 1000)
         return irvi_fail(IRVI_EINVAL, "sleep_interleave = %d (must be 0..1000; 0 = no sleep phase)",
                          o->sleep_interleave);
-    if (o->sleep_interleave && (o->algo == IRVI_ALGO_VAE || o->algo == IRVI_ALGO_GDIR))
+    if (o->sleep_interleave && !ai->sleep)
         return irvi_fail(IRVI_EINVAL, "the sleep phase is for binary models, not algorithm %s",
                          irvi_algo_name(o->algo));
     if ((long long)o->sleep_interleave * o->batch > (1LL << 24))
@@ -181,14 +161,15 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
                          model->arch.D, irvi_dataset_name(ds), tr.D);
     if (!irvi_model_finite(model))
         return irvi_fail(IRVI_ENUMERIC, "the model's parameters are not all finite");
-    int gauss_algo = o->algo == IRVI_ALGO_VAE || o->algo == IRVI_ALGO_GDIR;
-    if (gauss_algo != arch_gaussian(&model->arch))
+    const irvi_algo_info *ai = irvi_algo_info_get(o->algo);
+    if (ai->latent != model->arch.latent)
         return irvi_fail(IRVI_EINVAL, "algorithm %s trains %s models, but this one has %s latents",
-                         irvi_algo_name(o->algo), gauss_algo ? "Gaussian (VAE)" : "binary",
-                         gauss_algo ? "binary" : "Gaussian");
+                         ai->name, family_of_latent(ai->latent)->model_kind,
+                         family_of(&model->arch)->name);
     irvi_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return irvi_fail(IRVI_ENOMEM, "trainer");
+    t->fam = family_of(&model->arch);
     t->ds = ds;
     t->o = *o;
     t->seed = seed;
@@ -208,12 +189,12 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
     fail |= !(t->vres = malloc(sizeof(irvi_eval_result) * VALID_BATCH));
     for (int l = 0; l < model->arch.L; l++) {
         fail |= !(t->tgt[l] = malloc(sizeof(float) * (size_t)B * model->arch.H[l]));
-        if (o->algo == IRVI_ALGO_BIHM)
+        if (ai->target == IRVI_TARGET_BIHM)
             fail |= !(t->tneg[l] = malloc(sizeof(float) * (size_t)B * model->arch.H[l]));
     }
-    t->m = model; /* for sleep_alloc; handed back to the caller on failure */
-    if (!fail)
-        fail = sleep_alloc(t) != 0;
+    t->m = model; /* for the family's buffers; handed back to the caller on failure */
+    if (!fail && t->fam->trainer_alloc)
+        fail = t->fam->trainer_alloc(t) != 0;
     if (!fail)
         fail = optim_init(&t->opt, o->opt, np) != 0;
     if (fail) {
@@ -258,7 +239,8 @@ void irvi_trainer_free(irvi_trainer *t)
         free(t->tgt[l]);
         free(t->tneg[l]);
     }
-    sleep_free(t);
+    if (t->fam && t->fam->trainer_free)
+        t->fam->trainer_free(t);
     optim_free(&t->opt);
     irvi_posterior_free(t->q);
     irvi_posterior_free(t->vq);
@@ -276,59 +258,36 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         return irvi_fail(IRVI_EINVAL,
                          "epoch %d is complete: call irvi_trainer_end_epoch before the next step",
                          t->epoch);
-    if (arch_gaussian(&t->m->arch))
-        return vae_trainer_step(t, out);
     double t0 = now_seconds();
     irvi_model *m = t->m;
     const irvi_train_opts *o = &t->o;
-    int n, N = o->N;
+    int n;
     char where[96];
     irvi_status st = trainer_begin_step(t, where, sizeof where, &n);
     if (st)
         return st;
     irvi_posterior *q = t->q;
 
-    /* proposal: mu_K by AIR from mu0 (no gradient through it), or mu0 for RWS and BiHM */
+    /* proposal: q_K refined from q0 (no gradient through it), or q0 itself */
     double lb0 = NAN;
-    int refine = o->algo != IRVI_ALGO_RWS && o->algo != IRVI_ALGO_BIHM && o->air.K > 0;
+    int refine = irvi_algo_info_get(o->algo)->refines && o->air.K > 0;
     for (int k = 0; refine && k < o->air.K; k++) {
-        irvi_air_stats as;
-        st = irvi_refine_air_step(q, m, &o->air, &t->rng, k == 0 ? &as : NULL);
-        if (st)
+        irvi_refine_stats as;
+        if ((st = irvi_refine_step(q, m, &o->air, &t->rng, k == 0 ? &as : NULL)))
             return with_prefix(st, where);
         if (k == 0)
             lb0 = as.mean_logw;
     }
 
-    /* N fresh samples from the proposal and their importance weights */
-    if ((st = posterior_reserve(q, m, N)))
+    /* the family's update: fresh samples of the proposal, the gradient */
+    if ((st = posterior_reserve(q, m, o->N)))
         return with_prefix(st, where);
-    model_ws *w = &q->ws;
-    posterior_draw(q, N, &t->rng);
-    model_log_joint(m, w, q->x, n, N, w->lp);
-    model_log_q(m, w, n, N, (const float *const *)q->mu, w->lq);
-    size_t R = (size_t)N * n;
-    double sum_lw = 0;
-    for (size_t r = 0; r < R; r++) {
-        w->lw[r] = w->lp[r] - w->lq[r];
-        sum_lw += w->lw[r];
-    }
-    double lb = sum_lw / (double)R;
-    if (!isfinite(lb))
-        return irvi_fail(IRVI_ENUMERIC, "%s: non-finite log weight of an update sample "
-                                        "(parameters left unchanged)", where);
+    double lb, ess;
+    if ((st = t->fam->train_update(t, n, where, &lb, &ess)))
+        return st;
     if (!refine)
         lb0 = lb;
-
-    int bihm = o->algo == IRVI_ALGO_BIHM;
-    double ess = train_weights_targets(m, o->algo, o->analytic_rec, n, N,
-                                       (const float *const *)w->h, w->lw,
-                                       (const float *const *)q->mu, t->wn, t->wt, t->tgt,
-                                       bihm ? t->tneg : NULL);
-    memset(t->grad, 0, sizeof(float) * m->np);
-    train_loss_grad(m, w, q->x, n, N, t->wt, (const float *const *)t->tgt,
-                    bihm ? (const float *const *)t->tneg : NULL, o->l2, t->grad);
-    if ((st = trainer_sleep(t, where)) || (st = trainer_apply(t, where)))
+    if ((st = trainer_apply(t, where)))
         return st;
     trainer_end_step(t, n, lb, lb0, ess, t0, out);
     return IRVI_OK;
@@ -424,7 +383,7 @@ irvi_status irvi_trainer_end_epoch(irvi_trainer *t, irvi_epoch_metrics *out,
                 return with_prefix(st, where);
             for (int b = 0; b < nb; b++)
                 s_lb0 += t->vres[b].lb;
-            if ((st = irvi_refine_air(t->vq, m, &o->test_air, &vr)) ||
+            if ((st = irvi_refine(t->vq, m, &o->test_air, &vr)) ||
                 (st = irvi_eval_posterior(t->vq, m, o->valid_N, &vr, t->vres, NULL, NULL)))
                 return with_prefix(st, where);
             for (int b = 0; b < nb; b++) {
@@ -479,7 +438,7 @@ int irvi_trainer_epoch(const irvi_trainer *t) { return t->epoch; }
 int irvi_trainer_batch(const irvi_trainer *t) { return t->batch; }
 long irvi_trainer_updates(const irvi_trainer *t) { return t->updates; }
 
-irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_air_opts *air)
+irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_refine_opts *air)
 {
     irvi_train_opts o = t->o;
     o.air = *air;

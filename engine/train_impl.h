@@ -1,6 +1,9 @@
-/* engine/train_impl.h — the trainer's insides, shared by train.c (the
- * steps), train_loss.c (the minibatch loss), train_sleep.c (the sleep phase),
- * optim.c (RMSprop / SGD) and checkpoint.c (save / resume).
+/* engine/train_impl.h — the trainer's insides, shared by train.c (the step
+ * skeleton, epochs), the families' training code (binary/sbn_train.c,
+ * train_loss.c, train_sleep.c; gaussian/vae_train.c), optim.c (RMSprop / SGD)
+ * and checkpoint.c (save / resume). The algorithms' properties are in the
+ * table of algo.c (irvi_algo_info_get); its (wgen, target) columns are the
+ * table below.
  *
  * The per-minibatch loss that every binary algorithm reduces to, given the
  * update samples h_r (R = S*n sample-major rows), one weight per sample row
@@ -53,7 +56,9 @@ void optim_free(optim_state *s);
 int optim_step(optim_state *s, float *theta, const float *g, float lr);
 
 /* ---- the trainer -------------------------------------------------------- */
+struct family_ops;
 struct irvi_trainer {
+    const struct family_ops *fam; /* the model's latent family (family.h) */
     irvi_model *m;          /* current parameters (owned) */
     irvi_model *best;       /* best-validation copy (owned) */
     const irvi_dataset *ds; /* borrowed */
@@ -107,47 +112,10 @@ void trainer_end_step(irvi_trainer *t, int n, double lb, double lb0, double ess,
                       irvi_step_metrics *out);
 double trainer_now(void);
 
-/* ---- the minibatch loss (train_loss.c) ------------------------------------
- * The loss J above for the rows in w->h: runs model_log_joint (into w->lp)
- * and model_recognize. u may be NULL (every algorithm but BiHM). */
-/* l2 * sum of squares of the weight matrices (tensors with decay), and its
+/* ---- shared by both families' losses (optim.c) --------------------------
+ * l2 * sum of squares of the weight matrices (tensors with decay), and its
  * gradient added into grad (nothing when l2 <= 0). */
 double train_l2_loss(const irvi_model *m, float l2);
 void train_l2_grad(const irvi_model *m, float l2, float *grad);
-double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                  const float *wgen, const float *const *t, const float *const *u, float l2);
-/* -sum_b sum_l lb(t_l[b]; mu0_l[b]) after model_recognize on the same n examples. */
-double train_rec_xent(const irvi_model *m, const model_ws *w, int n, const float *const *t);
-/* Add dJ/dtheta to grad. model_log_joint must have been run on the same rows
- * with the current parameters (its logits are reused); the recognition pass
- * is rerun here so the workspace's recognition buffers match x. */
-void train_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
-                     const float *wgen, const float *const *t, const float *const *u, float l2,
-                     float *grad);
-/* Weights and targets of an algorithm from the S*n rows in h with log
- * weights lw (S*n): wn gets the per-example softmax of lw (of lw / 2 for
- * BiHM), wgen the generative weights, t the recognition targets and, for
- * BiHM, u the subtracted targets (u may be NULL otherwise); muK (per layer,
- * (n, H_l)) is the proposal's mean, used with analytic. Returns the mean over
- * examples of the normalized ESS 1 / (S sum_n wn^2) of those weights. */
-double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, int n, int S,
-                             const float *const *h, const double *lw, const float *const *muK,
-                             float *wn, float *wgen, float *const *t, float *const *u);
-
-/* ---- the sleep phase (train_sleep.c) ------------------------------------
- * J_sleep of n dreams x (n, D) with latents h[l] (n, H_l): runs model_recognize. */
-double sleep_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
-                  const float *const *h);
-/* Add dJ_sleep/dpsi to grad (generative entries untouched). */
-void sleep_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
-                     const float *const *h, float *grad);
-/* Buffers for the trainer's dreams (nothing when sleep_interleave = 0);
- * -1 when out of memory. Freed by sleep_free. */
-int sleep_alloc(irvi_trainer *t);
-void sleep_free(irvi_trainer *t);
-/* When the update in progress is a sleep update (sleep on and updates %
- * sleep_interleave == 0), draw the dreams from t's training stream (after the
- * wake phase's draws) and add dJ_sleep to t->grad; otherwise nothing. */
-irvi_status trainer_sleep(irvi_trainer *t, const char *where);
 
 #endif

@@ -1,4 +1,4 @@
-/* tests/test_model.c — the model (engine/model.c, model_fwd.c, recog.c)
+/* tests/test_model.c — the model (engine/model.c, binary/sbn_fwd.c, binary/recog.c)
  * against naive double-precision references written here from the spec
  * (sections 1-2): log p(x,h) for SBNs of 1-3 layers, DARN, the tanh
  * generative layer and the squashed means; the recognition chain; central
@@ -8,7 +8,7 @@
 #include "check.h"
 #include "irvi/model.h"
 #include "kernels.h"
-#include "model_impl.h"
+#include "sbn.h"
 
 #include <math.h>
 #include <stdint.h>

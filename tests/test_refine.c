@@ -1,4 +1,4 @@
-/* tests/test_refine.c — AIR (engine/refine.c) and the estimators
+/* tests/test_refine.c — AIR (engine/refine.c, binary/air.c) and the estimators
  * (engine/eval.c, engine/exact.c) against exact enumeration of all latent
  * states of tiny models (spec 12b): exact log p(x), the exact ELBO and the
  * exact moments of the importance weights under the current means give the
@@ -10,7 +10,7 @@
 #include "irvi/refine.h"
 #include "kernels.h"
 #include "pool.h"
-#include "posterior.h"
+#include "sbn.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -447,11 +447,11 @@ static void check_air_replica(const char *what, const irvi_arch *a, int bihm, fl
         memcpy(mu0[l], irvi_posterior_mu(q, l), sizeof(float) * nh);
         h[l] = malloc(sizeof(float) * nh * M);
     }
-    irvi_air_opts o = {1, M, 0.3f, eps, bihm};
-    irvi_air_stats st;
+    irvi_refine_opts o = {1, M, 0.3f, eps, bihm};
+    irvi_refine_stats st;
     irvi_rng r;
     irvi_rng_seed(&r, seed, 29);
-    CHECK_OK(irvi_refine_air_step(q, m, &o, &r, &st));
+    CHECK_OK(irvi_refine_step(q, m, &o, &r, &st));
     irvi_rng_seed(&r, seed, 29);
     draw_like_engine(&r, a, (const float *const *)mu0, n, M, h);
     double lp[7 * 13], lw[7 * 13], sum_lw = 0, sum_ess = 0, maxd = 0;
@@ -542,8 +542,8 @@ static void check_fixed_point(int squash, uint64_t seed)
             lpx += (lj - lpr) / n;
         }
     }
-    irvi_air_opts o;
-    irvi_air_opts_default(&o);
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o);
     o.M = M;
     o.gamma = 0.1f;
     irvi_rng r;
@@ -555,8 +555,8 @@ static void check_fixed_point(int squash, uint64_t seed)
     for (int k = 0; k < reps; k++) {
         for (int b = 0; b < n; b++)
             memcpy(mu + b * 6, pm, sizeof pm);
-        irvi_air_stats st;
-        CHECK_OK(irvi_refine_air_step(q, m, &o, &r, &st));
+        irvi_refine_stats st;
+        CHECK_OK(irvi_refine_step(q, m, &o, &r, &st));
         if (k == 0) {
             CHECK_NEAR(st.ess, 1.0, 1e-5); /* all weights equal */
             CHECK_NEAR(st.mean_logw, lpx, 1e-4);
@@ -577,7 +577,7 @@ static void check_fixed_point(int squash, uint64_t seed)
         memcpy(mu + b * 6, pm, sizeof pm);
     double *avg = calloc((size_t)n * 6, sizeof(double));
     for (int k = 0; k < K; k++) {
-        CHECK_OK(irvi_refine_air_step(q, m, &o, &r, NULL));
+        CHECK_OK(irvi_refine_step(q, m, &o, &r, NULL));
         for (int i = 0; i < n * 6; i++)
             avg[i] += mu[i] / (double)K;
     }
@@ -632,9 +632,9 @@ static void check_improves(const char *what, const irvi_arch *a, int start_half,
         for (int b = 0; b < n; b++)
             ise0 += fabs(res[b].ll - e.lpx[b]) / (n * reps);
     }
-    irvi_air_opts o;
-    irvi_air_opts_default(&o); /* K = 20, M = 20, gamma = 0.1 */
-    CHECK_OK(irvi_refine_air(q, m, &o, &r));
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o); /* K = 20, M = 20, gamma = 0.1 */
+    CHECK_OK(irvi_refine(q, m, &o, &r));
     CHECK(irvi_posterior_steps(q) == 20);
     double s = 0, s2 = 0, dr = 0, kl0 = 0, kl1 = 0;
     for (int b = 0; b < n; b++) {
@@ -678,14 +678,14 @@ static void check_clamp(uint64_t seed)
     irvi_posterior *q;
     CHECK_OK(irvi_posterior_create(m, n, &q));
     CHECK_OK(irvi_posterior_set_data(q, m, x, n));
-    irvi_air_opts o;
-    irvi_air_opts_default(&o);
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o);
     o.gamma = 1;
     o.eps = 1e-3f;
     irvi_rng r;
     irvi_rng_seed(&r, seed, 17);
     for (int k = 0; k < 5; k++) {
-        CHECK_OK(irvi_refine_air_step(q, m, &o, &r, NULL));
+        CHECK_OK(irvi_refine_step(q, m, &o, &r, NULL));
         int ok = 1;
         for (int l = 0; l < 2; l++) {
             const float *mu = irvi_posterior_mu(q, l);
@@ -699,8 +699,8 @@ static void check_clamp(uint64_t seed)
     o.eps = 0;
     int finite = 1, in01 = 1, nbin = 0;
     for (int k = 0; k < 40; k++) {
-        irvi_air_stats st = {NAN, NAN};
-        irvi_status s = irvi_refine_air_step(q, m, &o, &r, &st);
+        irvi_refine_stats st = {NAN, NAN};
+        irvi_status s = irvi_refine_step(q, m, &o, &r, &st);
         CHECK_MSG(s == IRVI_OK, "step %d: %s", k + 1, irvi_last_error());
         finite &= isfinite(st.mean_logw) && isfinite(st.ess) && st.ess > 0 && st.ess <= 1 + 1e-9;
         for (int l = 0; l < 2; l++) {
@@ -732,34 +732,34 @@ static void check_clamp(uint64_t seed)
 
 static void check_opts(void)
 {
-    irvi_air_opts d, o;
-    irvi_air_opts_default(&d);
+    irvi_refine_opts d, o;
+    irvi_refine_opts_default(&d);
     CHECK(d.K == 20 && d.M == 20 && d.gamma == 0.1f && d.eps == 1e-6f && d.bihm == 0);
-    CHECK_OK(irvi_air_opts_validate(&d));
+    CHECK_OK(irvi_refine_opts_validate(&d));
     o = d; o.K = -1;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.K = 0;
-    CHECK_OK(irvi_air_opts_validate(&o));
+    CHECK_OK(irvi_refine_opts_validate(&o));
     o = d; o.M = 0;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.gamma = 0;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.gamma = -0.1f;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.gamma = 1.0001f;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.gamma = 1;
-    CHECK_OK(irvi_air_opts_validate(&o));
+    CHECK_OK(irvi_refine_opts_validate(&o));
     o = d; o.gamma = NAN;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.eps = -1e-9f;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.eps = 0.5f;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.eps = NAN;
-    CHECK(irvi_air_opts_validate(&o) == IRVI_EINVAL);
+    CHECK(irvi_refine_opts_validate(&o) == IRVI_EINVAL);
     o = d; o.eps = 0;
-    CHECK_OK(irvi_air_opts_validate(&o));
+    CHECK_OK(irvi_refine_opts_validate(&o));
 }
 
 static void check_posterior_object(uint64_t seed)
@@ -795,10 +795,10 @@ static void check_posterior_object(uint64_t seed)
         CHECK(!memcmp(irvi_posterior_mu(q, l), rm[l], sizeof(float) * n * H[l]));
     }
     /* steps move mu, reset restores it */
-    irvi_air_opts o;
-    irvi_air_opts_default(&o);
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o);
     o.K = 3;
-    CHECK_OK(irvi_refine_air(q, m, &o, &r));
+    CHECK_OK(irvi_refine(q, m, &o, &r));
     CHECK(irvi_posterior_steps(q) == 3);
     CHECK(memcmp(irvi_posterior_mu(q, 0), rm[0], sizeof(float) * n * 6) != 0);
     irvi_posterior_reset(q);
@@ -806,7 +806,7 @@ static void check_posterior_object(uint64_t seed)
     for (int l = 0; l < 2; l++)
         CHECK(!memcmp(irvi_posterior_mu(q, l), rm[l], sizeof(float) * n * H[l]));
     /* simplify: frac 0 leaves mu0, frac 1 sets every mu0 to 0.5, frac 0.5 about half */
-    CHECK_OK(irvi_refine_air(q, m, &o, &r));
+    CHECK_OK(irvi_refine(q, m, &o, &r));
     irvi_posterior_simplify(q, 0.0f, &r);
     CHECK(irvi_posterior_steps(q) == 0);
     for (int l = 0; l < 2; l++) {
@@ -837,7 +837,7 @@ static void check_posterior_object(uint64_t seed)
     o.K = 10;
     irvi_rng r1, r2;
     irvi_rng_seed(&r1, 1234, 0);
-    CHECK_OK(irvi_refine_air(q, m, &o, &r1));
+    CHECK_OK(irvi_refine(q, m, &o, &r1));
     float *save[2] = {malloc(sizeof(float) * n * 6), malloc(sizeof(float) * n * 4)};
     for (int l = 0; l < 2; l++)
         memcpy(save[l], irvi_posterior_mu(q, l), sizeof(float) * n * H[l]);
@@ -845,19 +845,19 @@ static void check_posterior_object(uint64_t seed)
     CHECK_OK(irvi_posterior_create(m, n + 5, &q2));
     CHECK_OK(irvi_posterior_set_data(q2, m, x, n));
     irvi_rng_seed(&r2, 1234, 0);
-    for (int k = 0; k < 10; k++) /* K single steps = irvi_refine_air */
-        CHECK_OK(irvi_refine_air_step(q2, m, &o, &r2, NULL));
+    for (int k = 0; k < 10; k++) /* K single steps = irvi_refine */
+        CHECK_OK(irvi_refine_step(q2, m, &o, &r2, NULL));
     for (int l = 0; l < 2; l++)
         CHECK(!memcmp(save[l], irvi_posterior_mu(q2, l), sizeof(float) * n * H[l]));
     irvi_posterior_reset(q2);
     irvi_rng_seed(&r2, 1235, 0);
-    CHECK_OK(irvi_refine_air(q2, m, &o, &r2));
+    CHECK_OK(irvi_refine(q2, m, &o, &r2));
     CHECK(memcmp(save[0], irvi_posterior_mu(q2, 0), sizeof(float) * n * 6) != 0);
     /* a model of another shape is refused */
     int H3[2] = {6, 5};
     irvi_arch b = arch_of(10, 2, H3, IRVI_PRIOR_FACTORIZED, 0, 0);
     irvi_model *m2 = tiny_model(&b, 1, 1, seed);
-    CHECK(irvi_refine_air_step(q, m2, &o, &r, NULL) == IRVI_EINVAL);
+    CHECK(irvi_refine_step(q, m2, &o, &r, NULL) == IRVI_EINVAL);
     irvi_model_free(m2);
     int H1[1] = {6};
     b = arch_of(10, 1, H1, IRVI_PRIOR_FACTORIZED, 0, 0);
@@ -868,7 +868,7 @@ static void check_posterior_object(uint64_t seed)
     irvi_model_free(m2);
     b.gen_hidden = 50; /* same D and H, but buffers for a tanh layer are missing */
     m2 = tiny_model(&b, 1, 1, seed);
-    CHECK(irvi_refine_air_step(q1, m2, &o, &r, NULL) == IRVI_EINVAL);
+    CHECK(irvi_refine_step(q1, m2, &o, &r, NULL) == IRVI_EINVAL);
     irvi_eval_result res1[25];
     CHECK(irvi_eval_posterior(q1, m2, 10, &r, res1, NULL, NULL) == IRVI_EINVAL);
     irvi_model_free(m2);
@@ -879,7 +879,7 @@ static void check_posterior_object(uint64_t seed)
     irvi_model_free(m2);
     /* invalid options are refused before anything changes */
     o.gamma = 0;
-    CHECK(irvi_refine_air_step(q, m, &o, &r, NULL) == IRVI_EINVAL);
+    CHECK(irvi_refine_step(q, m, &o, &r, NULL) == IRVI_EINVAL);
     irvi_posterior_free(q1);
     irvi_posterior_free(q2);
     irvi_posterior_free(q);
@@ -968,7 +968,7 @@ static void check_thread_invariance(uint64_t seed)
     irvi_arch a = arch_of(784, 2, H, IRVI_PRIOR_DARN, 0, 0);
     irvi_model *m = tiny_model(&a, 0.2, 0.5, seed);
     uint8_t *x = model_data(m, n, seed);
-    irvi_air_opts o = {3, 20, 0.3f, 1e-6f, 0};
+    irvi_refine_opts o = {3, 20, 0.3f, 1e-6f, 0};
     float *mu[3];
     float *rec[3];
     irvi_eval_result res[3][40];
@@ -981,7 +981,7 @@ static void check_thread_invariance(uint64_t seed)
         CHECK_OK(irvi_posterior_set_data(q, m, x, n));
         irvi_rng r;
         irvi_rng_seed(&r, seed, 41);
-        CHECK_OK(irvi_refine_air(q, m, &o, &r));
+        CHECK_OK(irvi_refine(q, m, &o, &r));
         CHECK_OK(irvi_eval_posterior(q, m, 150, &r, res[t], NULL, NULL)); /* 2 chunks */
         rec[t] = malloc(sizeof(float) * n * a.D);
         CHECK_OK(irvi_eval_recon(q, m, 30, &r, rec[t], en[t]));

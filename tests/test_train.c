@@ -9,7 +9,7 @@
  */
 #include "check.h"
 #include "known_sbn.h"
-#include "train_impl.h"
+#include "sbn_train.h"
 
 #include <irvi/irvi.h>
 #include <errno.h>
@@ -42,6 +42,30 @@ static void test_opts(void)
         CHECK(!strcmp(irvi_algo_name(a), names[i]));
     }
     CHECK(irvi_algo_parse("foo", &a) == IRVI_EINVAL && has("foo"));
+
+    /* the algorithm table: in enum order, names round-trip, the (wgen,
+     * target) table of train_impl.h, and which ones refine */
+    CHECK(irvi_algo_count() == 7);
+    for (int i = 0; i < irvi_algo_count(); i++) {
+        const irvi_algo_info *ai = irvi_algo_info_get((irvi_algo)i);
+        CHECK(ai && ai->algo == (irvi_algo)i && irvi_algo_by_name(ai->name) == ai);
+        CHECK(ai->sleep == (ai->latent == IRVI_LATENT_BERNOULLI));
+    }
+    CHECK(!irvi_algo_info_get((irvi_algo)7) && !irvi_algo_info_get((irvi_algo)-1));
+    CHECK(!irvi_algo_by_name("foo") && !irvi_algo_by_name(NULL));
+    const irvi_algo_info *air = irvi_algo_info_get(IRVI_ALGO_AIR);
+    CHECK(air->refines && air->wgen == IRVI_WGEN_UNIFORM && air->target == IRVI_TARGET_SAMPLE_MEAN);
+    CHECK(air->K == 20 && air->M == 20 && fabsf(air->gamma - 0.1f) < 1e-7f);
+    const irvi_algo_info *rws = irvi_algo_info_get(IRVI_ALGO_RWS);
+    CHECK(!rws->refines && rws->wgen == IRVI_WGEN_SOFTMAX && rws->target == IRVI_TARGET_WEIGHTED);
+    const irvi_algo_info *bihm = irvi_algo_by_name("bihm");
+    CHECK(!bihm->refines && bihm->wgen == IRVI_WGEN_SOFTMAX_HALF && bihm->target == IRVI_TARGET_BIHM);
+    CHECK(irvi_algo_info_get(IRVI_ALGO_AIR_REWEIGHT)->target == IRVI_TARGET_SAMPLE_MEAN);
+    CHECK(irvi_algo_info_get(IRVI_ALGO_AIR_INCLUSIVE)->target == IRVI_TARGET_WEIGHTED);
+    const irvi_algo_info *gdir = irvi_algo_by_name("gdir"), *vae = irvi_algo_by_name("vae");
+    CHECK(gdir->refines && !vae->refines && gdir->latent == IRVI_LATENT_GAUSSIAN &&
+          vae->latent == IRVI_LATENT_GAUSSIAN);
+    CHECK(gdir->gamma == IRVI_GDIR_GAMMA_DEFAULT);
 
     irvi_train_opts o;
     irvi_train_opts_default(&o);
@@ -499,7 +523,7 @@ static void test_live_changes(void)
     irvi_trainer *t = small_trainer(&o, 9);
     if (!t)
         return;
-    irvi_air_opts air = o.air;
+    irvi_refine_opts air = o.air;
     air.gamma = 0;
     CHECK(irvi_trainer_set_air(t, &air) == IRVI_EINVAL);
     air.gamma = 0.2f;

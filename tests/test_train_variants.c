@@ -10,7 +10,7 @@
  */
 #include "check.h"
 #include "known_sbn.h"
-#include "train_impl.h"
+#include "sbn_train.h"
 
 #include <irvi/irvi.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* tests/test_vae.c — continuous latents (engine/vae.c, gdir.c, vae_train.c):
+/* tests/test_vae.c — continuous latents (engine/gaussian/: vae_model.c, gdir.c, vae_train.c):
  * the Gaussian model's hand-written gradients against finite differences
  * (VAE and GDIR training losses for encoder and decoder, the per-example GDIR
  * gradient), the analytic KLs against Monte Carlo, the estimators against
@@ -13,7 +13,9 @@
 #include "irvi/train.h"
 #include "kernels.h"
 #include "posterior.h"
-#include "vae.h"
+#include "gdir.h"
+#include "vae_model.h"
+#include "vae_train.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -282,10 +284,10 @@ static void test_gdir_gradient(int squash)
             float *v = which ? rho : mu, v0 = v[i], hstep = 1e-2f;
             v[i] = v0 + hstep;
             float vp = v[i];
-            gdir_objective_grad(q, m, M, q->gmu, q->grho, op);
+            gdir_objective_grad(q, m, M, gdir_of(q)->gmu, gdir_of(q)->grho, op);
             v[i] = v0 - hstep;
             float vm = v[i];
-            gdir_objective_grad(q, m, M, q->gmu, q->grho, om);
+            gdir_objective_grad(q, m, M, gdir_of(q)->gmu, gdir_of(q)->grho, om);
             v[i] = v0;
             int b = i / Z;
             double fd = (op[b] - om[b]) / ((double)vp - vm);
@@ -302,16 +304,16 @@ static void test_gdir_gradient(int squash)
 
     /* the step: v = gamma g from rest, theta += v; with momentum next time */
     irvi_posterior_reset(q);
-    irvi_air_opts o;
-    irvi_air_opts_default(&o);
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o);
     o.M = M;
     o.gamma = 0.01f;
     float mu0[12], rho0[12];
     memcpy(mu0, irvi_posterior_mu(q, 0), sizeof mu0);
     memcpy(rho0, irvi_posterior_logsigma(q), sizeof rho0);
     irvi_rng r1 = r, r2 = r;
-    irvi_air_stats st;
-    CHECK_OK(irvi_refine_air_step(q, m, &o, &r1, &st));
+    irvi_refine_stats st;
+    CHECK_OK(irvi_refine_step(q, m, &o, &r1, &st));
     CHECK(irvi_posterior_steps(q) == 1 && isfinite(st.mean_logw) && st.ess > 0 && st.ess <= 1);
     /* recompute the gradient at the start with the same noise */
     float mu1[12], rho1[12];
@@ -329,7 +331,7 @@ static void test_gdir_gradient(int squash)
     CHECK_MSG(ok, "first GDIR step is theta + gamma g");
     /* reset clears the momentum: the same noise gives the same first step again */
     irvi_rng r3 = r;
-    CHECK_OK(irvi_refine_air_step(q, m, &o, &r3, NULL));
+    CHECK_OK(irvi_refine_step(q, m, &o, &r3, NULL));
     CHECK(memcmp(irvi_posterior_mu(q, 0), mu1, sizeof mu1) == 0);
     CHECK(memcmp(irvi_posterior_logsigma(q), rho1, sizeof rho1) == 0);
     /* a too large step is refused and leaves the posterior as it was */
@@ -338,7 +340,7 @@ static void test_gdir_gradient(int squash)
     for (int i = 0; i < n * Z; i++)
         rho[i] = 80.0f;
     memcpy(big, rho, sizeof big);
-    irvi_status s = irvi_refine_air_step(q, m, &o, &r3, NULL);
+    irvi_status s = irvi_refine_step(q, m, &o, &r3, NULL);
     CHECK(s == IRVI_ENUMERIC);
     CHECK(memcmp(rho, big, sizeof big) == 0);
     irvi_posterior_free(q);
@@ -482,12 +484,12 @@ static void test_quadrature(void)
                res[b].lb_mc, res[b].ess);
     }
     /* GDIR raises the exact ELBO; the refined proposal's IS estimate stays right */
-    irvi_air_opts o;
-    irvi_air_opts_default(&o);
+    irvi_refine_opts o;
+    irvi_refine_opts_default(&o);
     o.K = 100;
     o.M = 10;
     o.gamma = 0.01f;
-    CHECK_OK(irvi_refine_air(q, m, &o, &r));
+    CHECK_OK(irvi_refine(q, m, &o, &r));
     CHECK(irvi_posterior_steps(q) == 100);
     double s0 = 0, sK = 0;
     for (int b = 0; b < n; b++) {
@@ -641,6 +643,10 @@ static void test_training(void)
     CHECK(irvi_trainer_create(mb, g_ds, &o, 1, &t) == IRVI_EINVAL);
     irvi_model_free(mb);
     irvi_algo al;
+    /* the refinement each family names and its default step size */
+    CHECK(!strcmp(irvi_refine_method(irvi_model_arch(m)), "GDIR") &&
+          irvi_refine_gamma_default(irvi_model_arch(m)) == IRVI_GDIR_GAMMA_DEFAULT);
+    CHECK(!strcmp(irvi_refine_method(&ab), "AIR") && irvi_refine_gamma_default(&ab) == 0.1f);
     CHECK_OK(irvi_algo_parse("vae", &al));
     CHECK(al == IRVI_ALGO_VAE);
     CHECK_OK(irvi_algo_parse("gdir", &al));
@@ -672,12 +678,12 @@ static void test_training(void)
         lb0 += res[b].lb / NTEST;
         ll0 += res[b].ll / NTEST;
     }
-    irvi_air_opts go;
-    irvi_air_opts_default(&go);
+    irvi_refine_opts go;
+    irvi_refine_opts_default(&go);
     go.K = 50;
     go.M = 10;
     go.gamma = IRVI_GDIR_GAMMA_DEFAULT;
-    CHECK_OK(irvi_refine_air(q, best, &go, &r));
+    CHECK_OK(irvi_refine(q, best, &go, &r));
     double EK = mean_quad_elbo(best, q, NTEST);
     CHECK_OK(irvi_eval_posterior(q, best, 1000, &r, res, NULL, NULL));
     double lbK = 0, llK = 0;

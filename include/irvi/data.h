@@ -88,6 +88,10 @@ irvi_status irvi_dataset_from_memory(const char *name, int rows, int cols,
 /* md5 of a file as 32 hex chars + NUL. */
 irvi_status irvi_md5_file(const char *path, char out[33]);
 
+/* Open a single data file of any supported kind (IDX plain or gzip, .amat,
+ * .mat), validate it and describe its shape in desc (one line). */
+irvi_status irvi_data_probe(const char *path, char *desc, size_t desc_len);
+
 #ifdef __cplusplus
 }
 #endif

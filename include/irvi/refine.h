@@ -1,11 +1,12 @@
 /* irvi/refine.h — the approximate posterior of a set of examples and its
- * iterative refinement by adaptive importance sampling (AIR, paper Eq. 8-9).
+ * iterative refinement: adaptive importance sampling (AIR, paper Eq. 8-9)
+ * for binary latents, gradient descent (GDIR) for Gaussian ones.
  *
  * An irvi_posterior holds, for n chosen examples, their data, the recognition
  * network's first guess mu0 and the current means mu (all layers), plus the
  * scratch buffers every refinement step and evaluation needs, so stepping
  * allocates nothing. The app steps it one iteration at a time; training calls
- * irvi_refine_air for K steps. Not thread-safe: one thread per posterior.
+ * irvi_refine for K steps. Not thread-safe: one thread per posterior.
  *
  * Gaussian (VAE) models (arch.latent = IRVI_LATENT_GAUSSIAN): the posterior
  * is q(h|x) = N(mu, diag sigma^2) per example. mu0/mu of layer 0 hold the
@@ -37,15 +38,20 @@ typedef struct {
     float gamma;    /* inference rate: weight of the new estimate (paper's damping = 1 - gamma) */
     float eps;      /* clamp mu to [eps, 1 - eps] after each step (0: only into [0, 1]) */
     int bihm;       /* 1: weights sqrt(p/q) (bidirectional Helmholtz machine, supplement s4) */
-} irvi_air_opts;
+} irvi_refine_opts;
 
 /* The GDIR step size of the spec (gamma for Gaussian models). */
 #define IRVI_GDIR_GAMMA_DEFAULT 0.003f
 
+/* The refinement of a model's latent family: "AIR" (binary) or "GDIR"
+ * (Gaussian), and its default step size gamma (0.1, IRVI_GDIR_GAMMA_DEFAULT). */
+const char *irvi_refine_method(const irvi_arch *a);
+float irvi_refine_gamma_default(const irvi_arch *a);
+
 /* K = 20, M = 20, gamma = 0.1, eps = 1e-6, bihm = 0. */
-void irvi_air_opts_default(irvi_air_opts *o);
+void irvi_refine_opts_default(irvi_refine_opts *o);
 /* K >= 0 (K <= 100000), 1 <= M <= 100000, 0 < gamma <= 1, 0 <= eps < 0.5. */
-irvi_status irvi_air_opts_validate(const irvi_air_opts *o);
+irvi_status irvi_refine_opts_validate(const irvi_refine_opts *o);
 
 typedef struct irvi_posterior irvi_posterior;
 
@@ -83,20 +89,21 @@ float *irvi_posterior_logsigma_mut(irvi_posterior *q);
 typedef struct {
     double mean_logw;   /* mean over samples and examples of log p(x,h) - log q(h) */
     double ess;         /* mean over examples of the step's normalized ESS in [1/M, 1] */
-} irvi_air_stats;
+} irvi_refine_stats;
 
-/* One AIR step on all examples: M samples per example from the current mu
- * (all layers jointly), self-normalized weights, mu <- (1-gamma) mu +
- * gamma sum_m w_m h_m, clamp. st may be NULL.
- * Gaussian models: one GDIR step instead (see the top of this file); st gets
+/* One refinement step on all examples. Binary models: one AIR step, M
+ * samples per example from the current mu (all layers jointly),
+ * self-normalized weights, mu <- (1-gamma) mu + gamma sum_m w_m h_m, clamp.
+ * st may be NULL.
+ * Gaussian models: one GDIR step (see the top of this file); st gets
  * the mean and the normalized ESS of log w = log p(x,h_m) - log q(h_m) of the
  * step's M samples under the pre-step posterior. IRVI_ENUMERIC (posterior
  * unchanged) if a weight or the gradient is not finite. */
-irvi_status irvi_refine_air_step(irvi_posterior *q, const irvi_model *m,
-                                 const irvi_air_opts *o, irvi_rng *r, irvi_air_stats *st);
-/* o->K steps of irvi_refine_air_step. */
-irvi_status irvi_refine_air(irvi_posterior *q, const irvi_model *m,
-                            const irvi_air_opts *o, irvi_rng *r);
+irvi_status irvi_refine_step(irvi_posterior *q, const irvi_model *m,
+                             const irvi_refine_opts *o, irvi_rng *r, irvi_refine_stats *st);
+/* o->K steps of irvi_refine_step. */
+irvi_status irvi_refine(irvi_posterior *q, const irvi_model *m, const irvi_refine_opts *o,
+                        irvi_rng *r);
 
 #ifdef __cplusplus
 }

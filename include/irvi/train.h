@@ -38,19 +38,57 @@ typedef enum {
 const char *irvi_algo_name(irvi_algo a);
 irvi_status irvi_algo_parse(const char *s, irvi_algo *out);
 
+/* What an algorithm does with the N update samples of an example (see the
+ * loss in engine/train_impl.h): the weights of their log p gradients ... */
+typedef enum {
+    IRVI_WGEN_UNIFORM = 0,      /* 1/N */
+    IRVI_WGEN_SOFTMAX = 1,      /* w~ = softmax of log w = log p - log q */
+    IRVI_WGEN_SOFTMAX_HALF = 2, /* w1/2 = softmax of log w / 2 (BiHM) */
+    IRVI_WGEN_BATCH_MEAN = 3    /* Gaussian: the batch-mean reparameterized loss */
+} irvi_wgen;
+/* ... and where the recognition network is pulled. */
+typedef enum {
+    IRVI_TARGET_SAMPLE_MEAN = 0, /* mean_n h_n (or mu_K with analytic_rec) */
+    IRVI_TARGET_WEIGHTED = 1,    /* sum_n w~_n h_n */
+    IRVI_TARGET_BIHM = 2,        /* sum_n w1/2_n h_n minus mean_n h_n */
+    IRVI_TARGET_ELBO = 3,        /* Gaussian: the ELBO through the encoder (VAE) */
+    IRVI_TARGET_KL_QK = 4        /* Gaussian: KL(q_K || q_0) toward the refined posterior */
+} irvi_rec_target;
+
+/* One training algorithm, all in one place (engine/algo.c). */
+typedef struct {
+    irvi_algo algo;
+    const char *name;           /* "air", as irvi_algo_name */
+    const char *label;          /* "AIR", for tables and messages */
+    irvi_latent latent;         /* the latent family it trains */
+    int refines;                /* 1: the update samples come from q_K (refined), 0: from q_0 */
+    irvi_wgen wgen;
+    irvi_rec_target target;
+    int sleep;                  /* 1: a sleep phase may be added (sleep_interleave) */
+    int K, M;                   /* default refinement steps and samples per step */
+    float gamma;                /* default refinement step size */
+} irvi_algo_info;
+
+/* The table entry of a; NULL if a is not an algorithm. */
+const irvi_algo_info *irvi_algo_info_get(irvi_algo a);
+/* The entry named s ("air", "rws", ...); NULL if none. */
+const irvi_algo_info *irvi_algo_by_name(const char *s);
+/* Number of algorithms: they are numbered 0 .. irvi_algo_count() - 1. */
+int irvi_algo_count(void);
+
 typedef enum { IRVI_OPT_RMSPROP = 0, IRVI_OPT_SGD = 1 } irvi_optimizer;
 
 typedef struct {
     irvi_algo algo;
     int batch;              /* 100 */
     int N;                  /* posterior samples for the update (20) */
-    irvi_air_opts air;      /* training refinement (K=20, M=20, gamma=0.1) */
+    irvi_refine_opts air;      /* training refinement (K=20, M=20, gamma=0.1) */
     irvi_optimizer opt;     /* RMSprop */
     float lr;               /* 1e-4 */
     float l2;               /* 2e-4 on weight matrices */
     float lr_decay;         /* lr <- lr / lr_decay after each epoch (1 = none) */
     int analytic_rec;       /* 1: recognition target mu_K instead of the sample mean */
-    irvi_air_opts test_air; /* refinement used for validation (K=20, M=20, gamma=0.1) */
+    irvi_refine_opts test_air; /* refinement used for validation (K=20, M=20, gamma=0.1) */
     int valid_N;            /* samples per validation example (100) */
     int valid_n;            /* validation examples used (0 = all) */
     int sleep_interleave;   /* binary models: every this many updates, a sleep phase (spec
@@ -112,7 +150,7 @@ int irvi_trainer_epoch(const irvi_trainer *t);
 int irvi_trainer_batch(const irvi_trainer *t);
 long irvi_trainer_updates(const irvi_trainer *t);
 /* Change the training-time refinement live (the app's K/M/gamma keys). */
-irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_air_opts *air);
+irvi_status irvi_trainer_set_air(irvi_trainer *t, const irvi_refine_opts *air);
 /* Switch optimizer for fine-tuning (keeps parameters, resets its state). */
 void irvi_trainer_set_optimizer(irvi_trainer *t, irvi_optimizer opt, float lr, float lr_decay);
 

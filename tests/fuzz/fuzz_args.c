@@ -56,12 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             long long k2 = strtoll(s, &e1, 10);
             long long m2 = *e1 == ',' ? strtoll(e1 + 1, &e2, 10) : -1;
             FUZZ_ASSERT(k2 == K && m2 == M);
-            irvi_air_opts air;
-            irvi_air_opts_default(&air);
+            irvi_refine_opts air;
+            irvi_refine_opts_default(&air);
             air.K = K;
             air.M = M;
             air.gamma = g;
-            FUZZ_ASSERT(irvi_air_opts_validate(&air) == IRVI_OK);
+            FUZZ_ASSERT(irvi_refine_opts_validate(&air) == IRVI_OK);
         }
         int idx[16];
         int n = args_digits("--digits", s, idx, 16);

@@ -86,12 +86,12 @@ PKG_CFLAGS=$(pkg-config --cflags $PKGS) || { echo "FAIL: pkg-config $PKGS"; exit
 PKG_LIBS=$(pkg-config --libs $PKGS)
 CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=address,undefined -fno-sanitize-recover=all
-        -I"$ROOT/include" -I"$ROOT/engine" -I"$ROOT/app" -I"$ROOT/tests/fuzz"
+        -I"$ROOT/include" -I"$ROOT/engine" -I"$ROOT/engine/binary" -I"$ROOT/engine/gaussian" -I"$ROOT/app" -I"$ROOT/tests/fuzz"
         -I/usr/include/stb $PKG_CFLAGS)
 LIBS=($PKG_LIBS -lm -lpthread)
 
 # ---- the engine as an archive, instrumented (objects rebuilt when stale) ----
-headers_time=$(stat -c %Y "$ROOT"/include/irvi/*.h "$ROOT"/engine/*.h | sort -n | tail -n 1)
+headers_time=$(stat -c %Y "$ROOT"/include/irvi/*.h "$ROOT"/engine/*.h "$ROOT"/engine/*/*.h | sort -n | tail -n 1)
 build_obj() { # source -> object, compiled for fuzzing
     local src=$1 obj=$OUT/obj/$(basename "${1%.c}").o extra=()
     if [ -f "$obj" ] && [ "$(stat -c %Y "$obj")" -ge "$(stat -c %Y "$src")" ] &&
@@ -106,7 +106,7 @@ t0=$(date +%s)
 # the engine's sources as meson builds them: engine_src in engine/meson.build,
 # plus png.c (its own small library there)
 mapfile -t srcs < <(sed -n '/^engine_src = files(/,/)/p' "$ROOT/engine/meson.build" |
-    grep -oE "'[A-Za-z0-9_]+\.c'" | tr -d "'" | sed "s|^|$ROOT/engine/|")
+    grep -oE "'[A-Za-z0-9_/]+\.c'" | tr -d "'" | sed "s|^|$ROOT/engine/|")
 srcs+=("$ROOT/engine/png.c")
 [ ${#srcs[@]} -gt 5 ] || { echo "FAIL: cannot read engine_src from engine/meson.build"; exit 1; }
 objs=()

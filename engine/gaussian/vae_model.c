@@ -1,4 +1,4 @@
-/* engine/vae.c — the Gaussian-latent model (spec 8): architecture, tensor
+/* engine/gaussian/vae_model.c — the Gaussian-latent model (spec 8): architecture, tensor
  * layout, encoder and decoder passes with their hand-written backward passes,
  * Gaussian densities, and the public model entry points for such models.
  *
@@ -13,7 +13,7 @@
  */
 #include "kernels.h"
 #include "linalg.h"
-#include "vae.h"
+#include "vae_model.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,31 +41,33 @@ void vae_arch_describe(const irvi_arch *a, char *buf, size_t cap)
              a->squash ? " squashed" : "");
 }
 
-static size_t add_tensor(irvi_model *m, const char *name, int rows, int cols, int decay, int gen)
-{
-    irvi_tensor *t = &m->t[m->nt++];
-    t->name = name;
-    t->offset = m->np;
-    t->rows = rows;
-    t->cols = cols;
-    t->decay = decay;
-    t->generative = gen;
-    m->np += (size_t)rows * cols;
-    return t->offset;
-}
-
 void vae_layout(irvi_model *m)
 {
     const irvi_arch *a = &m->arch;
     int Z = a->H[0], Hd = a->gen_hidden, Hr = a->rec_hidden, D = a->D;
-    m->F1 = add_tensor(m, "F1", Z, Hd, 1, 1);
-    m->f1 = add_tensor(m, "f1", Hd, 1, 0, 1);
-    m->F2 = add_tensor(m, "F2", Hd, D, 1, 1);
-    m->f2 = add_tensor(m, "f2", D, 1, 0, 1);
-    m->E1 = add_tensor(m, "E1", D, Hr, 1, 0);
-    m->e1 = add_tensor(m, "e1", Hr, 1, 0, 0);
-    m->E2 = add_tensor(m, "E2", Hr, 2 * Z, 1, 0);
-    m->e2 = add_tensor(m, "e2", 2 * Z, 1, 0, 0);
+    m->F1 = model_add_tensor(m, "F1", Z, Hd, 1, 1);
+    m->f1 = model_add_tensor(m, "f1", Hd, 1, 0, 1);
+    m->F2 = model_add_tensor(m, "F2", Hd, D, 1, 1);
+    m->f2 = model_add_tensor(m, "f2", D, 1, 0, 1);
+    m->E1 = model_add_tensor(m, "E1", D, Hr, 1, 0);
+    m->e1 = model_add_tensor(m, "e1", Hr, 1, 0, 0);
+    m->E2 = model_add_tensor(m, "E2", Hr, 2 * Z, 1, 0);
+    m->e2 = model_add_tensor(m, "e2", 2 * Z, 1, 0, 0);
+}
+
+int vae_ws_reserve_rows(model_ws *w, const irvi_arch *a, size_t R)
+{
+    int fail = ws_grow((void **)&w->geps, sizeof(float) * R * a->H[0]);
+    fail |= ws_grow((void **)&w->gsig, sizeof(float) * R * a->gen_hidden);
+    fail |= ws_grow((void **)&w->gdh, sizeof(float) * R * a->H[0]);
+    return fail;
+}
+
+int vae_ws_reserve_n(model_ws *w, const irvi_arch *a, size_t N)
+{
+    int fail = ws_grow((void **)&w->rsig, sizeof(float) * N * a->rec_hidden);
+    fail |= ws_grow((void **)&w->rout, sizeof(float) * N * 2 * a->H[0]);
+    return fail;
 }
 
 /* ---- passes ------------------------------------------------------------- */

@@ -1,9 +1,10 @@
-/* engine/vae_train.c — training Gaussian (VAE) models (spec 8): the VAE
+/* engine/gaussian/vae_train.c — training Gaussian (VAE) models (spec 8): the VAE
  * baseline and GDIR training, with the trainer's optimizer, validation and
- * checkpoints unchanged (train.c dispatches its step here).
+ * checkpoints unchanged (train.c's step skeleton calls vae_train_update
+ * through the family table).
  *
  * Both minimize a batch-MEAN loss, as the reference does for these models
- * (spec 12.7; the binary algorithms sum over the batch), see vae.h:
+ * (spec 12.7; the binary algorithms sum over the batch), see vae_train.h:
  *   VAE   h = mu0 + sigma0 eps (reparameterized: the decoder's gradient with
  *         respect to h flows back into the encoder), loss -log p(x|h) + KL(q0||p);
  *   GDIR  mu_K, rho_K from air.K GDIR steps (constants, no backprop through
@@ -19,19 +20,18 @@
  * VAE, the first GDIR step's mean log w (samples of q0) for GDIR with K >= 1.
  */
 #include "kernels.h"
-#include "train_impl.h"
-#include "vae.h"
+#include "gdir.h"
+#include "vae_model.h"
+#include "vae_train.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-static irvi_status with_prefix(irvi_status st, const char *prefix)
+/* 1: the samples are q0's, reparameterized through the encoder (VAE);
+ * 0: they are q_K's (constants) and q0 is pulled toward q_K by KL (GDIR). */
+static int through_encoder(irvi_algo algo)
 {
-    char detail[768];
-    snprintf(detail, sizeof detail, "%s", irvi_last_error());
-    return irvi_fail(st, "%s: %s", prefix, detail);
+    return irvi_algo_info_get(algo)->target == IRVI_TARGET_ELBO;
 }
 
 /* Encoder, samples and decoder for the loss: returns the data term
@@ -41,7 +41,7 @@ static double forward(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
 {
     int Z = m->arch.H[0], R = N * n;
     vae_encode(m, w, x, n);
-    if (algo == IRVI_ALGO_VAE)
+    if (through_encoder(algo))
         vae_reparam(w->rout, w->rout + Z, 2 * Z, w->geps, n, N, Z, w->h[0]);
     else
         vae_reparam(muK, rhoK, Z, w->geps, n, N, Z, w->h[0]);
@@ -60,7 +60,7 @@ double vae_train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
     double J = forward(m, w, x, n, N, algo, muK, rhoK), kl = 0;
     for (int b = 0; b < n; b++) {
         const float *mu0 = w->rout + (size_t)b * 2 * Z, *rho0 = mu0 + Z;
-        if (algo == IRVI_ALGO_VAE)
+        if (through_encoder(algo))
             kl += vae_kl_prior(mu0, rho0, Z);
         else
             kl += vae_kl(muK + (size_t)b * Z, rhoK + (size_t)b * Z, mu0, rho0, Z);
@@ -73,7 +73,7 @@ void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
                     irvi_algo algo, const float *muK, const float *rhoK, float l2, float *c,
                     float *grad)
 {
-    int Z = m->arch.H[0], R = N * n, vae = algo == IRVI_ALGO_VAE;
+    int Z = m->arch.H[0], R = N * n, vae = through_encoder(algo);
     forward(m, w, x, n, N, algo, muK, rhoK);
     float cr = -1.0f / ((float)N * (float)n), inv_n = 1.0f / (float)n;
     for (int r = 0; r < R; r++)
@@ -111,50 +111,30 @@ void vae_train_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n, i
     train_l2_grad(m, l2, grad);
 }
 
-irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
+irvi_status vae_train_update(irvi_trainer *t, int n, const char *where, double *lb,
+                             double *ess)
 {
-    double t0 = trainer_now();
     irvi_model *m = t->m;
     const irvi_train_opts *o = &t->o;
-    int n, Z = m->arch.H[0], N = o->N;
-    char where[96];
-    irvi_status st = trainer_begin_step(t, where, sizeof where, &n);
-    if (st)
-        return st;
     irvi_posterior *q = t->q;
-
-    /* proposal: q_K by GDIR from q0 (constants), or q0 itself for the VAE */
-    double lb0 = NAN;
-    int refine = o->algo == IRVI_ALGO_GDIR && o->air.K > 0;
-    for (int k = 0; refine && k < o->air.K; k++) {
-        irvi_air_stats as;
-        if ((st = gdir_step(q, m, &o->air, &t->rng, k == 0 ? &as : NULL)))
-            return with_prefix(st, where);
-        if (k == 0)
-            lb0 = as.mean_logw;
-    }
-
-    if ((st = posterior_reserve(q, m, N)))
-        return with_prefix(st, where);
+    int Z = m->arch.H[0], N = o->N;
     model_ws *w = &q->ws;
     size_t R = (size_t)N * n;
     irvi_rng_fill_gauss(&t->rng, w->geps, R * Z);
     memset(t->grad, 0, sizeof(float) * m->np);
-    vae_train_grad(m, w, q->x, n, N, o->algo, q->mu[0], q->rho, o->l2, t->wt, t->grad);
+    vae_train_grad(m, w, q->x, n, N, o->algo, q->mu[0], gdir_of(q)->rho, o->l2, t->wt, t->grad);
 
     /* metrics from the update samples (h and eps of the proposal, log p(x|h) in lp) */
     double sum_lw = 0, ess_sum = 0;
     for (size_t r = 0; r < R; r++) {
         const float *h = w->h[0] + r * Z, *e = w->geps + r * Z;
-        w->lw[r] = w->lp[r] + vae_log_prior(h, Z) - vae_log_q(q->rho + (r % n) * Z, e, Z);
+        w->lw[r] = w->lp[r] + vae_log_prior(h, Z) - vae_log_q(gdir_of(q)->rho + (r % n) * Z, e, Z);
         sum_lw += w->lw[r];
     }
-    double lb = sum_lw / (double)R;
-    if (!isfinite(lb))
+    *lb = sum_lw / (double)R;
+    if (!isfinite(*lb))
         return irvi_fail(IRVI_ENUMERIC, "%s: non-finite log weight of an update sample "
                                         "(parameters left unchanged)", where);
-    if (!refine)
-        lb0 = lb;
     for (int b = 0; b < n; b++) {
         double mx = -INFINITY, z = 0, z2 = 0;
         for (int s = 0; s < N; s++)
@@ -166,8 +146,6 @@ irvi_status vae_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
         }
         ess_sum += z * z / (N * z2);
     }
-    if ((st = trainer_apply(t, where)))
-        return st;
-    trainer_end_step(t, n, lb, lb0, ess_sum / n, t0, out);
+    *ess = ess_sum / n;
     return IRVI_OK;
 }

@@ -1,4 +1,4 @@
-/* engine/sbnparm.c — the PyTorch peer's parameter file (shared/peers/
+/* engine/binary/sbnparm.c — the PyTorch peer's parameter file (shared/peers/
  * torch_air_bench.py, "SBN parameter file v2"), read and written so the
  * engine and the peer can run on exactly the same model.
  *
@@ -15,7 +15,7 @@
  * not read: re-save such a file with the peer.
  */
 #include "ckfile.h"
-#include "model_impl.h"
+#include "family.h"
 
 #include <errno.h>
 #include <math.h>
@@ -235,7 +235,7 @@ irvi_status irvi_model_export_sbnparm(const irvi_model *m, const char *path)
     if (!m || !path || !*path)
         return irvi_fail(IRVI_EINVAL, "irvi_model_export_sbnparm: no model or no path");
     const irvi_arch *a = &m->arch;
-    if (a->latent != IRVI_LATENT_BERNOULLI) /* its hidden layers are softplus, not tanh */
+    if (!family_of(a)->discrete) /* its hidden layers are softplus, not tanh */
         return irvi_fail(IRVI_EINVAL, "%s: the SBN parameter file holds only binary-latent SBN "
                          "models; this is a VAE (Gaussian latents)", path);
     if (a->prior != IRVI_PRIOR_FACTORIZED || a->gen_hidden || a->rec_hidden)

@@ -1,4 +1,4 @@
-/* engine/recog.c — the recognition network q0(h|x): a deterministic chain
+/* engine/binary/recog.c — the recognition network q0(h|x): a deterministic chain
  * mu^(1) = mean((x - xbar) V_1 + v_1) (optionally through a tanh layer),
  * mu^(l) = mean(mu^(l-1) V_l + v_l), and the gradient of a cross-entropy
  * toward soft targets, which every recognition loss of the engine reduces to
@@ -6,8 +6,7 @@
  */
 #include "kernels.h"
 #include "linalg.h"
-#include "model_impl.h"
-#include "vae.h"
+#include "sbn.h"
 
 #include <string.h>
 
@@ -72,22 +71,4 @@ void model_grad_rec(const irvi_model *m, model_ws *w, int n, const float *const 
         la_sgemm(1, 0, D, Hr, n, 1.0f, w->xt, D, dmu, Hr, 1.0f, grad + m->U, Hr);
         k_colsum_add(dmu, n, Hr, grad + m->u);
     }
-}
-
-irvi_status irvi_model_recognize(const irvi_model *m, const uint8_t *x, int n, float *const *mu)
-{
-    if (n < 0)
-        return irvi_fail(IRVI_EINVAL, "negative batch size");
-    if (m->arch.latent == IRVI_LATENT_GAUSSIAN)
-        return vae_model_recognize(m, x, n, mu);
-    model_ws w = {0};
-    if (model_ws_reserve(&w, m, 1, n)) {
-        model_ws_free(&w);
-        return irvi_fail(IRVI_ENOMEM, "recognition buffers for %d examples", n);
-    }
-    model_recognize(m, &w, x, n);
-    for (int l = 0; l < m->arch.L; l++)
-        memcpy(mu[l], w.rmu[l], sizeof(float) * (size_t)n * m->arch.H[l]);
-    model_ws_free(&w);
-    return IRVI_OK;
 }

@@ -1,4 +1,4 @@
-/* engine/train_sleep.c — the sleep phase of reweighted wake-sleep (spec 5.2,
+/* engine/binary/train_sleep.c — the sleep phase of reweighted wake-sleep (spec 5.2,
  * [RWS]): every sleep_interleave updates, sleep_interleave * batch dreams
  * (x, h) ~ p are drawn ancestrally (irvi_model_sample: the one DARN
  * convention of the density) and the recognition network ascends
@@ -15,7 +15,7 @@
  * exist. Dreams use the trainer's training stream after the wake draws, and
  * the schedule depends only on the update count, so resuming is exact.
  */
-#include "train_impl.h"
+#include "sbn_train.h"
 
 #include <stdio.h>
 #include <stdlib.h>

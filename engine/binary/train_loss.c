@@ -1,9 +1,9 @@
-/* engine/train_loss.c — the minibatch loss every binary training algorithm
+/* engine/binary/train_loss.c — the minibatch loss every binary training algorithm
  * reduces to (train_impl.h): its value, its gradient, and each algorithm's
  * generative weights and recognition targets (spec 4, 5.1, 9).
  */
 #include "kernels.h"
-#include "train_impl.h"
+#include "sbn_train.h"
 
 #include <math.h>
 #include <string.h>
@@ -20,36 +20,6 @@ double train_rec_xent(const irvi_model *m, const model_ws *w, int n, const float
             J -= t[l][i] * l1 + (1.0 - t[l][i]) * l0;
         }
     return J;
-}
-
-double train_l2_loss(const irvi_model *m, float l2)
-{
-    double J = 0;
-    for (int k = 0; k < m->nt; k++) {
-        const irvi_tensor *tn = &m->t[k];
-        if (!tn->decay)
-            continue;
-        double s = 0;
-        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-            s += (double)m->p[tn->offset + i] * m->p[tn->offset + i];
-        J += l2 * s;
-    }
-    return J;
-}
-
-void train_l2_grad(const irvi_model *m, float l2, float *grad)
-{
-    if (l2 <= 0)
-        return;
-    for (int k = 0; k < m->nt; k++) {
-        const irvi_tensor *tn = &m->t[k];
-        if (!tn->decay)
-            continue;
-        const float *p = m->p + tn->offset;
-        float *g = grad + tn->offset;
-        for (size_t i = 0; i < (size_t)tn->rows * tn->cols; i++)
-            g[i] += 2.0f * l2 * p[i];
-    }
 }
 
 double train_loss(const irvi_model *m, model_ws *w, const uint8_t *x, int n, int S,
@@ -105,8 +75,9 @@ double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, 
                              const float *const *h, const double *lw, const float *const *muK,
                              float *wn, float *wgen, float *const *t, float *const *u)
 {
+    const irvi_algo_info *ai = irvi_algo_info_get(algo);
     /* BiHM's weights are sqrt(p/q) normalized: the softmax of lw / 2 */
-    double scale = algo == IRVI_ALGO_BIHM ? 0.5 : 1.0, ess_sum = 0;
+    double scale = ai->wgen == IRVI_WGEN_SOFTMAX_HALF ? 0.5 : 1.0, ess_sum = 0;
     for (int b = 0; b < n; b++) {
         double mx = -INFINITY, z = 0, s2 = 0;
         for (int s = 0; s < S; s++)
@@ -122,16 +93,15 @@ double train_weights_targets(const irvi_model *m, irvi_algo algo, int analytic, 
     }
     size_t R = (size_t)S * n;
     for (size_t r = 0; r < R; r++)
-        wgen[r] = algo == IRVI_ALGO_AIR ? 1.0f / (float)S : wn[r];
-    int weighted = algo == IRVI_ALGO_RWS || algo == IRVI_ALGO_AIR_INCLUSIVE ||
-                   algo == IRVI_ALGO_BIHM;
-    int use_mu = analytic && (algo == IRVI_ALGO_AIR || algo == IRVI_ALGO_AIR_REWEIGHT);
+        wgen[r] = ai->wgen == IRVI_WGEN_UNIFORM ? 1.0f / (float)S : wn[r];
+    int weighted = ai->target != IRVI_TARGET_SAMPLE_MEAN; /* BiHM: t weighted, u not */
+    int use_mu = analytic && ai->target == IRVI_TARGET_SAMPLE_MEAN;
     if (use_mu)
         for (int l = 0; l < m->arch.L; l++)
             memcpy(t[l], muK[l], sizeof(float) * (size_t)n * m->arch.H[l]);
     else
         mix_targets(m, n, S, h, weighted ? wn : NULL, t);
-    if (algo == IRVI_ALGO_BIHM)
+    if (ai->target == IRVI_TARGET_BIHM)
         mix_targets(m, n, S, h, NULL, u);
     return ess_sum / n;
 }

@@ -1,4 +1,4 @@
-/* engine/exact.c — exact log p(x) of a one-layer model with H <= 24 by
+/* engine/binary/exact.c — exact log p(x) of a one-layer model with H <= 24 by
  * enumerating all 2^H latent states (spec 6.4). Bit i of the state index is
  * unit i. The states go in tasks of C; per task the output logits
  * A = Hbits G_0 + c_0 and the per-state constant
@@ -19,7 +19,8 @@
 #include "kernels.h"
 #include "linalg.h"
 #include "irvi/eval.h"
-#include "model_impl.h"
+#include "family.h"
+#include "sbn.h"
 #include "pool.h"
 
 #include <math.h>
@@ -147,7 +148,7 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
 {
     const irvi_arch *a = &m->arch;
     int H = a->H[0], D = a->D;
-    if (a->latent != IRVI_LATENT_BERNOULLI)
+    if (!family_of(a)->discrete)
         return irvi_fail(IRVI_EINVAL, "exact likelihood enumerates binary latents; this model's "
                                       "are Gaussian");
     if (a->L != 1)

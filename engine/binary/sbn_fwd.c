@@ -1,4 +1,4 @@
-/* engine/model_fwd.c — batched log p(x, h), its gradient, and log q(h).
+/* engine/binary/sbn_fwd.c — batched log p(x, h), its gradient, and log q(h).
  *
  * The R = S*n sample rows go over the engine's pool (pool.h) in fixed blocks
  * of ROW_BLOCK rows; a thread runs the whole forward pass of a block (one
@@ -12,114 +12,11 @@
 #include "linalg.h"
 #include "model_impl.h"
 #include "pool.h"
-#include "vae.h"
+#include "sbn.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int grow(void **p, size_t bytes)
-{
-    void *q = realloc(*p, bytes ? bytes : 1);
-    if (!q)
-        return -1;
-    *p = q;
-    return 0;
-}
-
-static int max_width(const irvi_model *m)
-{
-    const irvi_arch *a = &m->arch;
-    int w = a->D > a->gen_hidden ? a->D : a->gen_hidden;
-    if (a->rec_hidden > w)
-        w = a->rec_hidden;
-    for (int l = 0; l < a->L; l++)
-        w = a->H[l] > w ? a->H[l] : w;
-    if (a->latent == IRVI_LATENT_GAUSSIAN && 2 * a->H[0] > w) /* the encoder's (mu | rho) */
-        w = 2 * a->H[0];
-    return w;
-}
-
-int model_ws_reserve(model_ws *w, const irvi_model *m, int rows, int n)
-{
-    const irvi_arch *a = &m->arch;
-    size_t W = (size_t)max_width(m);
-    int fail = 0;
-    if (rows > w->rows_cap) {
-        size_t R = (size_t)rows;
-        for (int l = 0; l < a->L; l++) {
-            fail |= grow((void **)&w->h[l], sizeof(float) * R * a->H[l]);
-            fail |= grow((void **)&w->logit[l], sizeof(float) * R * a->H[l]);
-        }
-        fail |= grow((void **)&w->logit_x, sizeof(float) * R * a->D);
-        fail |= grow((void **)&w->tanh_x, sizeof(float) * R * (a->gen_hidden ? a->gen_hidden : 1));
-        fail |= grow((void **)&w->delta, sizeof(float) * R * W);
-        fail |= grow((void **)&w->delta2, sizeof(float) * R * W);
-        fail |= grow((void **)&w->lp, sizeof(double) * R);
-        fail |= grow((void **)&w->lq, sizeof(double) * R);
-        fail |= grow((void **)&w->lw, sizeof(double) * R);
-        fail |= grow((void **)&w->pdiff, sizeof(float) * a->H[a->L - 1]);
-        if (a->latent == IRVI_LATENT_GAUSSIAN) {
-            fail |= grow((void **)&w->geps, sizeof(float) * R * a->H[0]);
-            fail |= grow((void **)&w->gsig, sizeof(float) * R * a->gen_hidden);
-            fail |= grow((void **)&w->gdh, sizeof(float) * R * a->H[0]);
-        }
-        if (fail)
-            return -1;
-        w->rows_cap = rows;
-    }
-    if (n > w->n_cap) {
-        size_t N = (size_t)n;
-        fail |= grow((void **)&w->xt, sizeof(float) * N * a->D);
-        fail |= grow((void **)&w->rhid, sizeof(float) * N * (a->rec_hidden ? a->rec_hidden : 1));
-        for (int l = 0; l < a->L; l++) {
-            fail |= grow((void **)&w->ra[l], sizeof(float) * N * a->H[l]);
-            fail |= grow((void **)&w->rmu[l], sizeof(float) * N * a->H[l]);
-        }
-        fail |= grow((void **)&w->rdelta, sizeof(float) * N * W);
-        fail |= grow((void **)&w->rdelta2, sizeof(float) * N * W);
-        fail |= grow((void **)&w->ql1, sizeof(float) * N * m->Htot);
-        fail |= grow((void **)&w->ql0, sizeof(float) * N * m->Htot);
-        if (a->latent == IRVI_LATENT_GAUSSIAN) {
-            fail |= grow((void **)&w->rsig, sizeof(float) * N * a->rec_hidden);
-            fail |= grow((void **)&w->rout, sizeof(float) * N * 2 * a->H[0]);
-        }
-        if (fail)
-            return -1;
-        w->n_cap = n;
-    }
-    return 0;
-}
-
-void model_ws_free(model_ws *w)
-{
-    for (int l = 0; l < IRVI_MAX_LAYERS; l++) {
-        free(w->h[l]);
-        free(w->logit[l]);
-        free(w->ra[l]);
-        free(w->rmu[l]);
-    }
-    free(w->logit_x);
-    free(w->tanh_x);
-    free(w->delta);
-    free(w->delta2);
-    free(w->lp);
-    free(w->lq);
-    free(w->lw);
-    free(w->xt);
-    free(w->rhid);
-    free(w->rdelta);
-    free(w->rdelta2);
-    free(w->ql1);
-    free(w->ql0);
-    free(w->pdiff);
-    free(w->geps);
-    free(w->gsig);
-    free(w->gdh);
-    free(w->rsig);
-    free(w->rout);
-    memset(w, 0, sizeof *w);
-}
 
 #define ROW_BLOCK 512 /* rows per GEMM: few weight packings, logits in L2/L3 */
 
@@ -399,24 +296,4 @@ void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *co
     logq_job j = {m, w, n, mu, out};
     pool_run(n, logq_tables, &j);
     pool_run(S * n, logq_rows, &j);
-}
-
-irvi_status irvi_model_log_joint(const irvi_model *m, const uint8_t *x, int n, int S,
-                                 const float *const *h, double *out)
-{
-    if (n < 0 || S < 0)
-        return irvi_fail(IRVI_EINVAL, "negative batch size");
-    if (m->arch.latent == IRVI_LATENT_GAUSSIAN)
-        return vae_model_log_joint(m, x, n, S, h, out);
-    model_ws w = {0};
-    int R = S * n;
-    if (model_ws_reserve(&w, m, R, n)) {
-        model_ws_free(&w);
-        return irvi_fail(IRVI_ENOMEM, "log-joint buffers for %d rows", R);
-    }
-    for (int l = 0; l < m->arch.L; l++)
-        memcpy(w.h[l], h[l], sizeof(float) * (size_t)R * m->arch.H[l]);
-    model_log_joint(m, &w, x, n, S, out);
-    model_ws_free(&w);
-    return IRVI_OK;
 }
