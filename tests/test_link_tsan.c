@@ -16,7 +16,7 @@
  *   log        lines arrive in order (older ones may be dropped by the ring).
  */
 #include "check.h"
-#include "link.h"
+#include "live/link.h"
 
 #include <pthread.h>
 #include <sched.h>

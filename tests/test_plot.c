@@ -4,7 +4,7 @@
  * series history, the legend, and rendering at any size (run under ASan to
  * catch out-of-bounds writes). */
 #include "check.h"
-#include "plot.h"
+#include "picture/cellplot.h"
 
 #include <string.h>
 

@@ -11,8 +11,8 @@
  * Exit 0 pass, 1 fail; with no display at all only (a) runs.
  */
 #include "check.h"
-#include "export.h"
-#include "sdlview.h"
+#include "live/export.h"
+#include "live/sdlview.h"
 
 #include <SDL.h>
 #include <math.h>
