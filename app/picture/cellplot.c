@@ -1,9 +1,11 @@
-/* app/plot.c — curve rendering into a cell grid (see plot.h).
+/* app/picture/cellplot.c — curve rendering into a cell grid (see
+ * cellplot.h); ticks and scales from axis.c, as the RGB charts.
  *
  * Coordinates: the plot area is pw x ph cells; in braille mode each cell is
  * 2 x 4 dots, in ASCII mode 1 x 3. A value maps to a dot column/row by
  * linear scaling and rounding; the cell of a dot is (dot / dots-per-cell). */
 #include "picture/cellplot.h"
+#include "picture/axis.h"
 
 #include <langinfo.h>
 #include <math.h>
@@ -111,64 +113,6 @@ int plot_locale_utf8(void)
 {
     const char *cs = nl_langinfo(CODESET);
     return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "UTF8"));
-}
-
-int plot_nice_ticks(double lo, double hi, int max_ticks, double *t0, double *step)
-{
-    if (!isfinite(lo) || !isfinite(hi)) {
-        lo = 0;
-        hi = 1;
-    }
-    if (hi < lo) {
-        double t = lo;
-        lo = hi;
-        hi = t;
-    }
-    if (hi - lo <= fabs(lo) * 1e-12 || !isfinite(hi - lo)) {
-        double d = fabs(lo) * 0.05;
-        if (d == 0 || !isfinite(d))
-            d = 1;
-        lo -= d;
-        hi += d;
-        if (!isfinite(hi - lo)) {
-            lo = -1;
-            hi = 1;
-        }
-    }
-    if (max_ticks < 1)
-        max_ticks = 1;
-    double raw = (hi - lo) / max_ticks;
-    double e = pow(10.0, floor(log10(raw)));
-    double f = raw / e;
-    double nf = f <= 1.0 + 1e-9 ? 1 : f <= 2.0 + 1e-9 ? 2 : f <= 5.0 + 1e-9 ? 5 : 10;
-    double st = nf * e;
-    double k0 = floor(lo / st + 1e-9), k1 = ceil(hi / st - 1e-9);
-    int n = (int)(k1 - k0) + 1;
-    if (n < 2)
-        n = 2;
-    *t0 = k0 * st;
-    *step = st;
-    return n;
-}
-
-void plot_format_tick(double v, double step, char *buf, size_t cap)
-{
-    if (fabs(v) < step * 1e-6)
-        v = 0;
-    const char *suffix = "";
-    double scale = 1;
-    if (step >= 1e6 - 0.5 && fabs(v) >= 1e6) {
-        scale = 1e6;
-        suffix = "M";
-    } else if (step >= 100 - 0.5 && fabs(v) >= 1e4) {
-        scale = 1e3;
-        suffix = "k";
-    }
-    double s = step / scale;
-    int dec = s >= 1 - 1e-9 ? 0 : (int)ceil(-log10(s) - 1e-9);
-    if (dec > 9)
-        dec = 9;
-    snprintf(buf, cap, "%.*f%s", dec, v / scale, suffix);
 }
 
 void plot_format_value(double v, char *buf, size_t cap)
@@ -377,15 +321,16 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
     }
 
     /* y scale: nice ticks, range widened to the outer ticks */
-    double yt0, ystep;
+    axis_ticks ty;
     int max_yt = ph / 3 < 1 ? 1 : ph / 3 > 5 ? 5 : ph / 3;
-    int nyt = plot_nice_ticks(ymin, ymax, max_yt, &yt0, &ystep);
-    double ylo = yt0, yhi = yt0 + (nyt - 1) * ystep;
+    axis_linear(&ty, ymin, ymax, max_yt + 1, 0);
+    double ystep = ty.step, ylo = ty.lo, yhi = ty.hi;
+    int nyt = ty.n;
 
     char ylabels[8][24];
     int nyl = nyt < 8 ? nyt : 8, lw = 0;
     for (int i = 0; i < nyl; i++) {
-        plot_format_tick(yt0 + i * ystep, ystep, ylabels[i], sizeof ylabels[i]);
+        axis_label_short(ty.v[i], ystep, ylabels[i], sizeof ylabels[i]);
         int len = text_len(ylabels[i]);
         lw = len > lw ? len : lw;
     }
@@ -428,7 +373,7 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             plot_point p = series_at(s, k);
             if (!isfinite(p.y) || !isfinite(p.x[ax]))
                 continue;
-            int c = (int)floor((p.x[ax] - xlo) / (xhi - xlo) * (d.dw - 1) + 0.5);
+            int c = (int)floor(axis_frac(p.x[ax], xlo, xhi, 0) * (d.dw - 1) + 0.5);
             c = c < 0 ? 0 : c >= d.dw ? d.dw - 1 : c;
             sum[c] += p.y;
             cnt[c]++;
@@ -438,7 +383,7 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             if (!cnt[c])
                 continue;
             double y = sum[c] / cnt[c];
-            int r = (int)floor((yhi - y) / (yhi - ylo) * (d.dh - 1) + 0.5);
+            int r = (int)floor(axis_frac(y, yhi, ylo, 0) * (d.dh - 1) + 0.5);
             r = r < 0 ? 0 : r >= d.dh ? d.dh - 1 : r;
             if (pc < 0)
                 dot_set(&d, c, r, sp->line[i].color);
@@ -469,8 +414,7 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             put_cp(&g, legend + r, lw, sp->utf8 ? 0x2502 : '|', PLOT_COLOR_AXIS);
         int last_row = -1;
         for (int i = nyl - 1; i >= 0; i--) {
-            double v = yt0 + i * ystep;
-            int row = (int)floor((yhi - v) / (yhi - ylo) * (d.dh - 1) + 0.5) / d.cy;
+            int row = (int)floor(axis_frac(ty.v[i], yhi, ylo, 0) * (d.dh - 1) + 0.5) / d.cy;
             if (row == last_row)
                 continue;
             last_row = row;
@@ -486,9 +430,10 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             put_cp(&g, ya, lw, sp->utf8 ? 0x2514 : '+', PLOT_COLOR_AXIS);
         for (int c = px0; c < w; c++)
             put_cp(&g, ya, c, sp->utf8 ? 0x2500 : '-', PLOT_COLOR_AXIS);
-        double xt0, xstep;
+        axis_ticks tx;
         int max_xt = pw / 10 < 1 ? 1 : pw / 10;
-        int nxt = plot_nice_ticks(xlo, xhi, max_xt, &xt0, &xstep);
+        axis_linear(&tx, xlo, xhi, max_xt + 1, 0);
+        double xstep = tx.step;
         int cap_x = w;
         if (xlab && sp->xlabel) {
             int len = text_len(sp->xlabel);
@@ -498,17 +443,17 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             }
         }
         int next_free = px0 > 0 ? px0 - 1 : 0;
-        for (int i = 0; i < nxt; i++) {
-            double v = xt0 + i * xstep;
+        for (int i = 0; i < tx.n; i++) {
+            double v = tx.v[i];
             if (v < xlo - 1e-9 * xstep || v > xhi + 1e-9 * xstep)
                 continue;
-            int dc = (int)floor((v - xlo) / (xhi - xlo) * (d.dw - 1) + 0.5);
+            int dc = (int)floor(axis_frac(v, xlo, xhi, 0) * (d.dw - 1) + 0.5);
             int col = px0 + dc / d.cx;
             put_cp(&g, ya, col, sp->utf8 ? 0x252C : '+', PLOT_COLOR_AXIS);
             if (!xlab)
                 continue;
             char lab[24];
-            plot_format_tick(v, xstep, lab, sizeof lab);
+            axis_label_short(v, xstep, lab, sizeof lab);
             int len = text_len(lab), x0 = col - len / 2;
             if (x0 < next_free)
                 x0 = next_free;

@@ -1,4 +1,4 @@
-/* app/plot.h — live curves rendered into a grid of character cells.
+/* app/picture/cellplot.h — live curves rendered into a grid of character cells.
  *
  * Two halves, both free of curses so tests/test_plot.c runs them directly:
  *
@@ -9,8 +9,8 @@
  *    resolution). NaN/Inf values are dropped on the way in.
  *  - plot_render: draws up to PLOT_MAX_LINES series into a w x h cell buffer:
  *    a legend row (name and last value of each series, in its colour), a y
- *    axis with "nice" tick labels (1, 2, 5 x 10^k steps, range auto-scaled to
- *    the data), the curves, and an x axis with tick labels and a caption.
+ *    axis with "nice" tick labels (axis.h, as the PNG charts; range auto-scaled
+ *    to the data), the curves, and an x axis with tick labels and a caption.
  *    Each series is binned to the drawing width (mean per dot column) and
  *    consecutive bins are joined by lines; a series with a single bin is
  *    drawn as a small cross of dots so it stays visible. In UTF-8 mode a cell holds a
@@ -18,8 +18,8 @@
  *    cell holds one of ' . - : | (1 x 3 dots per cell).
  *
  * Threading: none; plain data. The UI thread owns every plot_series. */
-#ifndef IRVI_APP_PLOT_H
-#define IRVI_APP_PLOT_H
+#ifndef IRVI_PICTURE_CELLPLOT_H
+#define IRVI_PICTURE_CELLPLOT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -88,12 +88,6 @@ typedef struct {
 int plot_render(const plot_spec *spec, plot_cell *cells, int w, int h);
 
 /* ---- helpers (exposed for tests and for the UI) ---------------------------- */
-/* "Nice" ticks covering [lo, hi]: step is 1, 2 or 5 x 10^k, t0 = floor(lo /
- * step) * step, and the n ticks t0 + i*step (i < n) reach >= hi. At most
- * max_ticks + 1 ticks. lo == hi is widened first. Returns n. */
-int plot_nice_ticks(double lo, double hi, int max_ticks, double *t0, double *step);
-/* Format a tick value for a given step ("20", "0.25", "1.5k", "2M"). */
-void plot_format_tick(double v, double step, char *buf, size_t cap);
 /* Format a last value for the legend (about 4 significant digits). */
 void plot_format_value(double v, char *buf, size_t cap);
 /* Braille dot bit for dot (dx, dy) of a cell, dx in 0..1, dy in 0..3. */

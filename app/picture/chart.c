@@ -1,4 +1,4 @@
-/* engine/plot.c — line charts into RGB8 buffers: the exported lower-bound
+/* app/picture/chart.c — line charts into RGB8 buffers: the exported lower-bound
  * and ESS curves and the figures of the experiments report.
  *
  * Layout is computed outside in: title at the top; under the plot area the
@@ -6,8 +6,9 @@
  * on the left the rotated y label and the y tick labels, whose width depends
  * on the y ticks, which depend on the plot height, which is known by then.
  * The x ticks depend on the plot width and the width of their own last
- * label, so they are computed twice. Ticks follow Heckbert's "nice numbers"
- * (1, 2, 5 x 10^k); automatic ranges are widened to whole ticks.
+ * label, so they are computed twice. Ticks, scales and labels come from
+ * axis.c (shared with the terminal plot); automatic ranges are widened to
+ * whole ticks.
  *
  * Series are clipped to the plot area (Liang-Barsky) before rasterizing
  * (Bresenham with a 2x2 brush), so far-away points cost nothing. Axes are
@@ -15,13 +16,13 @@
  * Pure functions; any thread.
  */
 #include "picture/picture.h"
+#include "picture/axis.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TICKS 32
 #define COL_BG 0xFFFFFFu
 #define COL_GRID 0xE4E4E4u
 #define COL_AXIS 0x000000u
@@ -29,117 +30,20 @@
 #define COL_NOTE 0x808080u
 
 typedef struct {
-    double lo, hi, step;
-    double v[MAX_TICKS];
-    int n;
-    int decimals;         /* for %.*f, or -1 for %.3g, -2 for %g (log axes) */
-} ticks;
-
-typedef struct {
     int w, h, ts, lh, m, xlog;
     irvi_plot_frame f;
-    ticks tx, ty;
+    axis_ticks tx, ty;
     int have_data;
     int legend_rows, legend_y;
     int xlabel_y;
 } plot_layout;
 
-static double nice_num(double x, int round_it)
-{
-    double e = floor(log10(x));
-    double p = pow(10.0, e);
-    double f = x / p, nf;
-    if (round_it)
-        nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-    else
-        nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-    return nf * p;
-}
-
-/* Ticks for [lo, hi] aiming at about want of them. fixed: keep lo/hi as the
- * axis range and put ticks at the step multiples inside it. */
-static void make_ticks(ticks *t, double lo, double hi, int want, int fixed)
-{
-    if (want < 2)
-        want = 2;
-    if (!(hi - lo > 1e-12 * fmax(1.0, fmax(fabs(lo), fabs(hi))))) {
-        double d = lo == 0 ? 1.0 : 0.05 * fabs(lo);
-        lo -= d;
-        hi += d;
-    }
-    double step = nice_num(nice_num(hi - lo, 0) / (want - 1), 1);
-    double a = ceil(lo / step - 1e-9), b = floor(hi / step + 1e-9);
-    if (!fixed) {
-        a = floor(lo / step + 1e-9);
-        b = ceil(hi / step - 1e-9);
-        lo = a * step;
-        hi = b * step;
-    }
-    /* never more than MAX_TICKS, whatever the range */
-    while (b - a + 1 > MAX_TICKS) {
-        step *= 2;
-        a = ceil(lo / step - 1e-9);
-        b = floor(hi / step + 1e-9);
-    }
-    t->lo = lo;
-    t->hi = hi;
-    t->step = step;
-    t->n = 0;
-    for (double k = a; k <= b && t->n < MAX_TICKS; k++) {
-        double v = k * step;
-        if (fabs(v) < step * 1e-6)
-            v = 0;  /* no "-0.0" */
-        t->v[t->n++] = v;
-    }
-    if (t->n == 0) {  /* a fixed range narrower than one step: label its ends */
-        t->v[0] = lo;
-        t->v[1] = hi;
-        t->n = 2;
-    }
-    double big = fmax(fabs(lo), fabs(hi));
-    if (big >= 1e6 || step < 1e-4)
-        t->decimals = -1;
-    else {
-        int d = (int)-floor(log10(step) + 1e-9);
-        t->decimals = d > 0 ? d : 0;
-    }
-}
-
-/* Log axis: decades covering [lo, hi] (both > 0), a tick at each power of
- * ten (every k-th one when there are many). */
-static void make_log_ticks(ticks *t, double lo, double hi, int want)
-{
-    double a = floor(log10(lo) + 1e-9), b = ceil(log10(hi) - 1e-9);
-    if (b <= a)
-        b = a + 1;
-    int every = 1;
-    while ((b - a) / every + 1 > (want > 2 ? want : 2))
-        every++;
-    t->lo = pow(10, a);
-    t->hi = pow(10, b);
-    t->step = 10;
-    t->n = 0;
-    for (double k = a; k <= b && t->n < MAX_TICKS; k += every)
-        t->v[t->n++] = pow(10, k);
-    t->decimals = -2; /* %g: 0.01, 1, 1000, 1e+06 */
-}
-
-static void tick_label(char *buf, size_t cap, const ticks *t, double v)
-{
-    if (t->decimals == -2)
-        snprintf(buf, cap, "%g", v);
-    else if (t->decimals < 0)
-        snprintf(buf, cap, "%.3g", v);
-    else
-        snprintf(buf, cap, "%.*f", t->decimals, v);
-}
-
-static int widest_label(const ticks *t, int ts)
+static int widest_label(const axis_ticks *t, int ts)
 {
     char buf[48];
     int w = 0;
     for (int i = 0; i < t->n; i++) {
-        tick_label(buf, sizeof buf, t, t->v[i]);
+        axis_label(t, t->v[i], buf, sizeof buf);
         int tw = irvi_text_width(buf, ts);
         w = tw > w ? tw : w;
     }
@@ -239,7 +143,7 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
     int ph = L->f.y1 - L->f.y0;
     if (ph < 20)
         return irvi_fail(IRVI_EINVAL, "plot: %d x %d is too small for its labels", w, h);
-    make_ticks(&L->ty, ylo, yhi, ph / (3 * lh) + 1 > 10 ? 10 : ph / (3 * lh) + 1, yfixed);
+    axis_linear(&L->ty, ylo, yhi, ph / (3 * lh) + 1 > 10 ? 10 : ph / (3 * lh) + 1, yfixed);
 
     int left = L->m + (p->ylabel && p->ylabel[0] ? lh : 0) + widest_label(&L->ty, ts) +
                2 * ts + tick;
@@ -250,11 +154,11 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
             return irvi_fail(IRVI_EINVAL, "plot: %d x %d is too small for its labels", w, h);
         int want = pw / (50 * ts) + 1;
         if (L->xlog)
-            make_log_ticks(&L->tx, xlo, xhi, want > 12 ? 12 : want);
+            axis_log(&L->tx, xlo, xhi, want > 12 ? 12 : want);
         else
-            make_ticks(&L->tx, xlo, xhi, want > 12 ? 12 : want, xfixed);
+            axis_linear(&L->tx, xlo, xhi, want > 12 ? 12 : want, xfixed);
         char buf[48];
-        tick_label(buf, sizeof buf, &L->tx, L->tx.v[L->tx.n - 1]);
+        axis_label(&L->tx, L->tx.v[L->tx.n - 1], buf, sizeof buf);
         int half = irvi_text_width(buf, ts) / 2 + L->m;
         if (half <= right)
             break;
@@ -381,15 +285,12 @@ static void segment(uint8_t *rgb, const plot_layout *L, double ax, double ay, do
 
 static double map_x(const plot_layout *L, double u)
 {
-    if (L->xlog)
-        return L->f.x0 + (log10(u) - log10(L->f.xmin)) / (log10(L->f.xmax) - log10(L->f.xmin)) *
-                             (L->f.x1 - L->f.x0);
-    return L->f.x0 + (u - L->f.xmin) / (L->f.xmax - L->f.xmin) * (L->f.x1 - L->f.x0);
+    return L->f.x0 + axis_frac(u, L->f.xmin, L->f.xmax, L->xlog) * (L->f.x1 - L->f.x0);
 }
 
 static double map_y(const plot_layout *L, double v)
 {
-    return L->f.y1 - (v - L->f.ymin) / (L->f.ymax - L->f.ymin) * (L->f.y1 - L->f.y0);
+    return L->f.y1 - axis_frac(v, L->f.ymin, L->f.ymax, 0) * (L->f.y1 - L->f.y0);
 }
 
 static void draw_series(uint8_t *rgb, const plot_layout *L, const irvi_series *s)
@@ -430,7 +331,7 @@ irvi_status irvi_plot_render(const irvi_plot *p, int w, int h, uint8_t *rgb, siz
     for (int i = 0; i < L.ty.n; i++) {
         int y = (int)lround(map_y(&L, L.ty.v[i]));
         hline(rgb, &L, f->x0, f->x1, y, COL_GRID);
-        tick_label(buf, sizeof buf, &L.ty, L.ty.v[i]);
+        axis_label(&L.ty, L.ty.v[i], buf, sizeof buf);
         int tw = irvi_text_width(buf, ts);
         irvi_text_draw(rgb, w, h, f->x0 - tick - 2 * ts - tw, y - irvi_text_height(ts) / 2, buf,
                        COL_TEXT, ts);
@@ -438,7 +339,7 @@ irvi_status irvi_plot_render(const irvi_plot *p, int w, int h, uint8_t *rgb, siz
     for (int i = 0; i < L.tx.n; i++) {
         int x = (int)lround(map_x(&L, L.tx.v[i]));
         vline(rgb, &L, x, f->y0, f->y1, COL_GRID);
-        tick_label(buf, sizeof buf, &L.tx, L.tx.v[i]);
+        axis_label(&L.tx, L.tx.v[i], buf, sizeof buf);
         int tw = irvi_text_width(buf, ts);
         irvi_text_draw(rgb, w, h, x - tw / 2, f->y1 + tick + 2 * ts, buf, COL_TEXT, ts);
     }
