@@ -11,6 +11,7 @@
  * errors exit 2.
  */
 #include "cli/commands.h"
+#include "common/sysutil.h"
 #include "data_internal.h"
 
 #include <irvi/irvi.h>

@@ -3,7 +3,8 @@
  * of a small one-layer SBN against both estimates). Headless, with a
  * progress bar; examples are processed in batches so N up to 1e5 samples per
  * example runs in bounded memory (the engine chunks the samples). */
-#include "cli/args.h"
+#include "common/args.h"
+#include "common/sysutil.h"
 #include "cli/commands.h"
 #include "cli/open_model.h"
 #include "common/progress.h"

@@ -4,7 +4,8 @@
  * both programs can run on exactly the same weights. The peer's data files
  * (raw uint8 rows of D bytes, no header) need no conversion: bench/irvi_bench
  * reads them directly. */
-#include "cli/args.h"
+#include "common/args.h"
+#include "common/sysutil.h"
 #include "cli/commands.h"
 
 #include <irvi/irvi.h>

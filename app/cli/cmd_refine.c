@@ -2,7 +2,8 @@
  * AIR step per key press on the chosen digits; headless: a table of the bound
  * and ESS per step) and `irvi export` (the Fig. 2 grid of chosen digits, and
  * optionally the refinement curves, as PNG). */
-#include "cli/args.h"
+#include "common/args.h"
+#include "common/sysutil.h"
 #include "cli/commands.h"
 #include "live/export.h"
 #include "common/improved.h"
@@ -25,13 +26,6 @@ typedef struct {
     int scale, pad, labels, threads, N, most_improved, scan_n, gamma_set;
     irvi_air_opts air;
 } refine_args;
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-}
 
 static void usage(FILE *f, int export)
 {
@@ -159,7 +153,7 @@ static int run_lab(const refine_args *a, irvi_model *m, irvi_dataset *ds, app_ti
             st = lab_reset(&b, m);
     }
     double lb, ess;
-    for (int k = 0; !st && k <= a->steps && !got_signal; k++) {
+    for (int k = 0; !st && k <= a->steps && !app_stop_signal; k++) {
         if (k > 0)
             st = lab_step(&b, m, NULL);
         if (!st)
@@ -172,7 +166,7 @@ static int run_lab(const refine_args *a, irvi_model *m, irvi_dataset *ds, app_ti
         app_report("refining", st);
         return 1;
     }
-    return got_signal ? 130 : 0;
+    return app_stop_signal ? 130 : 0;
 }
 
 static void print_step(void *user, int step, const app_tiles *t, double lb, double ess)
@@ -194,11 +188,7 @@ int cmd_refine(int argc, char **argv)
     if (parse(argc, argv, &a, 0))
         return 2;
     irvi_set_threads(a.threads);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    app_catch_stop_signals(APP_STOP_FLAG); /* each step finishes; the loop stops between them */
     irvi_model *m = NULL;
     irvi_dataset *ds = NULL;
     int rc = open_inputs(&a, &m, &ds);
@@ -214,7 +204,7 @@ int cmd_refine(int argc, char **argv)
             lab_free(&b);
         }
         rc = session_refine(m, ds, idx, n, &a.air, a.simplified, (uint64_t)a.seed, NULL,
-                            &got_signal);
+                            &app_stop_signal);
         if (rc >= 0)
             goto done;
         rc = 0; /* no terminal UI: fall back to the table */
@@ -245,9 +235,9 @@ typedef struct {
 static int scan_progress(void *user, double done, double total)
 {
     (void)user;
-    if (isatty(2))
+    if (app_redraws(2))
         fprintf(stderr, "\rscanning the test set: %.0f/%.0f", done, total);
-    return got_signal != 0;
+    return app_stop_signal != 0;
 }
 
 /* Paper 5.3: the `want` test digits whose expected reconstruction error
@@ -260,7 +250,7 @@ static int most_improved(refine_args *a, const irvi_model *m, const irvi_dataset
     irvi_status st = most_improved_scan(m, sp, n, a->N, &a->air, a->simplified,
                                         (uint64_t)a->seed, a->most_improved, a->digits, delta,
                                         &got, scan_progress, NULL);
-    if (isatty(2))
+    if (app_redraws(2))
         fprintf(stderr, "\r%40s\r", "");
     if (st) {
         app_report("scanning for the most improved digits", st);

@@ -1,4 +1,4 @@
-/* app/cmd_train.c — `irvi train`: headless training with progress lines,
+/* app/cli/cmd_train.c — `irvi train`: headless training with progress lines,
  * per-epoch metrics (OUT/metrics.jsonl), checkpoints (OUT/checkpoint.irvi
  * after every epoch and every --ckpt-every seconds), the best model
  * (OUT/best.irvi), --resume, optional fine-tuning phase, and a clean stop on
@@ -8,8 +8,9 @@
  * 130/143 stopped by SIGINT/SIGTERM after saving the checkpoint.
  */
 #include "cli/commands.h"
-#include "live/session.h"
 #include "common/sysutil.h"
+#include "live/session.h"
+#include "run/build.h"
 #include "run/train_loop.h"
 
 #include <irvi/irvi.h>
@@ -22,6 +23,24 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* which flags were given on the command line */
+enum { SET_AIR = 1, SET_OTHER_TRAIN = 2, SET_ARCH = 4, SET_K = 8, SET_M = 16, SET_GAMMA = 32,
+       SET_EPS = 64 };
+
+typedef struct {
+    const char *data, *dir, *out, *layers;
+    irvi_binarize bin;
+    int data_seed, darn, gen_hidden, rec_hidden, squash;
+    irvi_train_opts o;
+    int epochs, ft_epochs, seed, threads, resume, headless;
+    irvi_optimizer ft_opt;
+    float ft_lr, ft_decay;
+    long max_updates;
+    double ckpt_every;
+    unsigned set;
+    int gaussian;           /* --model vae: Gaussian latents */
+} train_args;
 
 static void train_usage(FILE *f)
 {
@@ -296,14 +315,14 @@ static void hl_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, co
 {
     (void)t;
     headless_state *s = user;
-    double now = mono_seconds();
+    double now = app_now();
     s->epoch = sm->epoch + 1;
     int show = s->tty ? (now - s->last_draw > 0.25 || sm->batch == sm->batches)
                       : (sm->batch == 1 || sm->batch % 50 == 0 || sm->batch == sm->batches);
     if (!show)
         return;
     char eta[32];
-    fmt_duration(p->eta_seconds, eta, sizeof eta);
+    app_fmt_duration(p->eta_seconds, eta, sizeof eta);
     fprintf(stderr, "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  ETA %s%s",
             s->tty ? "\r\033[K" : "", sm->epoch + 1, p->total_epochs, sm->batch, sm->batches, p->lb,
             p->lb0, p->ess, p->ex_per_s, eta, s->tty ? "" : "\n");
@@ -329,7 +348,7 @@ static void hl_epoch(void *user, irvi_trainer *t, const irvi_epoch_metrics *em, 
 static int hl_valid_progress(void *user, double done, double total)
 {
     headless_state *s = user;
-    double now = mono_seconds();
+    double now = app_now();
     if (s->tty && (now - s->last_valid > 0.25 || done >= total)) {
         fprintf(stderr, "\r\033[Kepoch %d  validating %.0f/%.0f", s->epoch, done, total);
         s->last_valid = now;
@@ -350,15 +369,14 @@ static void hl_say(void *user, int is_error, const char *msg)
     }
 }
 
-static int run_headless(const train_args *a, const out_paths *p, irvi_trainer *t)
+static int run_headless(const train_plan *plan, irvi_trainer *t)
 {
+    const out_paths *p = &plan->out;
     /* a redrawn status line needs a terminal that knows ESC [ K; a dumb one
      * gets the plain lines a pipe gets */
-    const char *term = getenv("TERM");
-    int tty = isatty(2) && term && *term && strcmp(term, "dumb") != 0;
-    headless_state hs = {tty, 0, 0, 0};
+    headless_state hs = {app_redraws(2), 0, 0, 0};
     run_hooks h = {&hs, hl_poll, hl_step, hl_epoch, hl_valid_progress, hl_say};
-    run_result r = train_loop(a, p, t, &h);
+    run_result r = train_loop(plan, t, &h);
     if (hs.tty)
         fprintf(stderr, "\r\033[K");
     if (r == RUN_FAILED)
@@ -393,29 +411,15 @@ static int open_data(const train_args *a, irvi_dataset **ds)
 
 static int new_trainer(const train_args *a, const irvi_dataset *ds, irvi_trainer **t)
 {
-    irvi_arch arch;
-    memset(&arch, 0, sizeof arch);
-    irvi_arch_parse_layers(a->layers, &arch);
-    arch.D = irvi_dataset_D(ds);
-    arch.prior = a->darn ? IRVI_PRIOR_DARN : IRVI_PRIOR_FACTORIZED;
-    arch.gen_hidden = a->gen_hidden;
-    arch.rec_hidden = a->rec_hidden;
-    arch.squash = a->squash;
-    arch.latent = a->gaussian ? IRVI_LATENT_GAUSSIAN : IRVI_LATENT_BERNOULLI;
-    irvi_status st = irvi_arch_validate(&arch);
-    if (st) {
+    run_model rm = {a->layers, a->darn, a->gen_hidden, a->rec_hidden, a->squash, a->gaussian};
+    build_stage failed;
+    irvi_status st = run_build_trainer(&rm, ds, &a->o, (uint64_t)a->seed, t, &failed);
+    if (st && failed == BUILD_ARCH) {
         fprintf(stderr, "irvi: --layers/--gen-hidden: %s\n", irvi_last_error());
         return 2;
     }
-    irvi_model *m;
-    if ((st = irvi_model_create(&arch, (uint64_t)a->seed, &m))) {
-        app_report("creating the model", st);
-        return 1;
-    }
-    irvi_model_set_mean(m, irvi_dataset_mean(ds));
-    if ((st = irvi_trainer_create(m, ds, &a->o, (uint64_t)a->seed, t))) {
-        irvi_model_free(m);
-        app_report("creating the trainer", st);
+    if (st) {
+        app_report(failed == BUILD_MODEL ? "creating the model" : "creating the trainer", st);
         return 1;
     }
     return 0;
@@ -449,13 +453,14 @@ int cmd_train(int argc, char **argv)
     train_args a;
     if (parse_args(argc, argv, &a))
         return 2;
-    out_paths p;
-    snprintf(p.ckpt, sizeof p.ckpt, "%s/checkpoint.irvi", a.out);
-    snprintf(p.best, sizeof p.best, "%s/best.irvi", a.out);
-    snprintf(p.metrics, sizeof p.metrics, "%s/metrics.jsonl", a.out);
-    if (!a.resume && access(p.ckpt, F_OK) == 0) {
+    train_plan plan = {.epochs = a.epochs, .ft_epochs = a.ft_epochs, .ft_opt = a.ft_opt,
+                       .ft_lr = a.ft_lr, .ft_decay = a.ft_decay, .max_updates = a.max_updates,
+                       .ckpt_every = a.ckpt_every};
+    out_paths_in(&plan.out, a.out);
+    const out_paths *pp = &plan.out;
+    if (!a.resume && access(pp->ckpt, F_OK) == 0) {
         fprintf(stderr, "irvi: %s exists: continue it with --resume, or choose another --out\n",
-                p.ckpt);
+                pp->ckpt);
         return 2;
     }
     irvi_set_threads(a.threads);
@@ -469,7 +474,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (a.resume) {
-        irvi_status st = irvi_trainer_resume(p.ckpt, ds, &t);
+        irvi_status st = irvi_trainer_resume(pp->ckpt, ds, &t);
         if (st) {
             app_report("resuming", st);
             goto done;
@@ -493,20 +498,20 @@ int cmd_train(int argc, char **argv)
         if ((rc = new_trainer(&a, ds, &t)) != 0)
             goto done;
         rc = 1;
-        FILE *f = fopen(p.metrics, "w"); /* a new run starts a new log */
+        FILE *f = fopen(pp->metrics, "w"); /* a new run starts a new log */
         if (!f) {
-            fprintf(stderr, "irvi: %s: cannot create: %s\n", p.metrics, strerror(errno));
+            fprintf(stderr, "irvi: %s: cannot create: %s\n", pp->metrics, strerror(errno));
             goto done;
         }
         fclose(f);
     }
-    app_catch_stop_signals();
+    app_catch_stop_signals(APP_STOP_CANCEL);
     rc = -1;
     if (!a.headless && isatty(1) && isatty(0))
-        rc = session_train(&a, &p, t, ds, &app_stop_signal); /* -1: no terminal UI (TERM=dumb, ...) */
+        rc = session_train(&plan, (uint64_t)a.seed, t, ds, &app_stop_signal); /* -1: no terminal UI (TERM=dumb, ...) */
     if (rc == -1) { /* headless, or the terminal UI could not start: progress lines */
         describe(t, ds, &a, a.resume);
-        rc = run_headless(&a, &p, t);
+        rc = run_headless(&plan, t);
     }
 done:
     irvi_trainer_free(t);

@@ -1,4 +1,4 @@
-/* app/commands.h — the irvi subcommands. Each takes the arguments after its
+/* app/cli/commands.h — the irvi subcommands. Each takes the arguments after its
  * name and returns the process exit code (0 ok, 1 runtime failure, 2 usage). */
 #ifndef IRVI_APP_COMMANDS_H
 #define IRVI_APP_COMMANDS_H
@@ -11,9 +11,5 @@ int cmd_refine(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export_params(int argc, char **argv);
-int cmd_experiment(int argc, char **argv);
-
-/* Print "irvi: <what>: <engine detail>" to stderr for a failed engine call. */
-void app_report(const char *what, int status);
-
+/* irvi experiment: experiments/experiment.h (cmd_experiment) */
 #endif

@@ -1,5 +1,6 @@
 /* app/main.c — the irvi executable: dispatches subcommands. */
 #include "cli/commands.h"
+#include "experiments/experiment.h"
 
 #include <irvi/irvi.h>
 #include <stdio.h>
@@ -42,13 +43,6 @@ static void usage(FILE *f)
             "\n"
             "  irvi --help       this text;  irvi COMMAND --help  options of a command\n"
             "  irvi --version    version\n");
-}
-
-void app_report(const char *what, int status)
-{
-    const char *detail = irvi_last_error();
-    fprintf(stderr, "irvi: %s: %s%s%s\n", what, irvi_status_str((irvi_status)status),
-            detail[0] ? ": " : "", detail);
 }
 
 /* `irvi` alone: the default live session (AIR, SBN-200, binarized MNIST) in

@@ -1,5 +1,6 @@
 /* app/open_model.c — a model file and its data (see open_model.h). */
 #include "cli/open_model.h"
+#include "common/sysutil.h"
 
 #include "cli/commands.h"
 

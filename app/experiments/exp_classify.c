@@ -9,7 +9,7 @@
  * deviation over the repeats, and the gain theta_0 -> theta_K per repeat.
  * The features are computed once per image (the reference code re-ran the
  * refinement every minibatch); no gradient reaches the recognition network. */
-#include "cli/commands.h"
+#include "common/sysutil.h"
 #include "experiments/exp_util.h"
 
 #include <math.h>
@@ -89,8 +89,8 @@ static int features(exp_ctx *c, const irvi_model *m, irvi_split sp, int n, const
         st = irvi_posterior_create(m, chunk, &q);
     for (size_t i = 0; !st && i < (size_t)n * D; i++)
         s->x[RAW][i] = (float)sp.x[i];
-    exp_bar bar;
-    exp_bar_start(&bar, label);
+    progress bar;
+    progress_start(&bar, label);
     for (int i0 = 0; !st && i0 < n; i0 += chunk) {
         int k = n - i0 < chunk ? n - i0 : chunk;
         st = irvi_posterior_set_data(q, m, sp.x + (size_t)i0 * D, k);
@@ -104,13 +104,13 @@ static int features(exp_ctx *c, const irvi_model *m, irvi_split sp, int n, const
                 memcpy(s->x[REF] + row, irvi_posterior_mu(q, l) + (size_t)e * a->H[l],
                        sizeof(float) * a->H[l]);
             }
-        if (!st && (exp_bar_update(&bar, i0 + k, n) || exp_stopped(c)))
+        if (!st && (progress_update(&bar, i0 + k, n) || exp_stopped(c)))
             st = IRVI_ECANCELLED;
     }
     irvi_posterior_free(q);
     char done[64];
     snprintf(done, sizeof done, "%d images, %d AIR steps each", n, b->air.K);
-    exp_bar_done(&bar, st ? "stopped" : done);
+    progress_done(&bar, st ? "stopped" : done);
     if (st) {
         if (st != IRVI_ECANCELLED)
             app_report("computing classifier features", st);
@@ -137,13 +137,13 @@ static int train_one(exp_ctx *c, const cls_budget *b, const cls_set *tr, const c
     irvi_status st = irvi_classifier_create(&o, c->seed * 1000 + (uint64_t)rep * NKIND + k, &cl);
     char label[96];
     snprintf(label, sizeof label, "  classifier %s, repeat %d/%d", kind_key[k], rep + 1, b->repeats);
-    exp_bar bar;
-    exp_bar_start(&bar, label);
+    progress bar;
+    progress_start(&bar, label);
     double loss = NAN;
     for (int e = 0; !st && e < b->epochs; e++) {
         st = irvi_classifier_train_epoch(cl, tr->x[k], tr->y, tr->n, &loss);
         snprintf(bar.info, sizeof bar.info, "epoch %d/%d loss %.4f", e + 1, b->epochs, loss);
-        if (!st && (exp_bar_update(&bar, e + 1, b->epochs) || exp_stopped(c)))
+        if (!st && (progress_update(&bar, e + 1, b->epochs) || exp_stopped(c)))
             st = IRVI_ECANCELLED;
     }
     double ve = NAN, te_ = NAN;
@@ -155,7 +155,7 @@ static int train_one(exp_ctx *c, const cls_budget *b, const cls_set *tr, const c
     char done[128];
     snprintf(done, sizeof done, "train loss %.4f, valid error %.2f %%, test error %.2f %%", loss,
              100 * ve, 100 * te_);
-    exp_bar_done(&bar, st ? "stopped" : done);
+    progress_done(&bar, st ? "stopped" : done);
     if (st) {
         if (st != IRVI_ECANCELLED)
             app_report("training a classifier", st);
@@ -314,13 +314,13 @@ int exp_classify(exp_ctx *c)
     memset(&res, 0, sizeof res);
     irvi_rng r;
     irvi_rng_seed(&r, c->seed, 7); /* the refinement's samples */
-    double t0 = now_seconds();
+    double t0 = app_now();
     rc = features(c, m, irvi_dataset_split(ds, IRVI_SPLIT_TRAIN), b.ntrain, &b, &r, "  features: train", &tr) ||
          features(c, m, irvi_dataset_split(ds, IRVI_SPLIT_VALID), b.nvalid, &b, &r, "  features: valid", &va) ||
          features(c, m, irvi_dataset_split(ds, IRVI_SPLIT_TEST), b.ntest, &b, &r, "  features: test", &te);
-    res.feat_seconds = now_seconds() - t0;
+    res.feat_seconds = app_now() - t0;
     irvi_model_free(m);
-    t0 = now_seconds();
+    t0 = app_now();
     double gain[MAX_REPEATS];
     for (int rep = 0; !rc && rep < b.repeats; rep++) {
         for (int k = 0; !rc && k < NKIND; k++)
@@ -331,7 +331,7 @@ int exp_classify(exp_ctx *c)
             res.done = rep + 1;
         }
     }
-    res.cls_seconds = now_seconds() - t0;
+    res.cls_seconds = app_now() - t0;
     set_free(&tr);
     set_free(&va);
     set_free(&te);

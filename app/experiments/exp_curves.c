@@ -5,8 +5,8 @@
  * N = 100 fresh samples: lower bound and normalized ESS under q0 and under
  * q_K (K = 20 test-time AIR steps for every model). */
 #include "experiments/exp_util.h"
+#include "common/sysutil.h"
 
-#include "cli/commands.h"
 
 #include <math.h>
 #include <stdlib.h>

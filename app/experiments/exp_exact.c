@@ -3,8 +3,8 @@
  * states, so the IS estimate of log p(x) under q0 and under q refined by 100
  * AIR steps can be compared with the truth. */
 #include "experiments/exp_util.h"
+#include "common/sysutil.h"
 
-#include "cli/commands.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,13 +38,13 @@ int exp_exact(exp_ctx *c)
     }
     double exact = 0, exact2 = 0, t_exact = 0;
     if (!rc) {
-        exp_bar bar;
-        exp_bar_start(&bar, "  exact enumerating 2^H states");
-        double t0 = now_seconds();
-        irvi_status st = irvi_exact_ll(m, te.x, n, ll, exp_bar_update, &bar);
-        t_exact = now_seconds() - t0;
+        progress bar;
+        progress_start(&bar, "  exact enumerating 2^H states");
+        double t0 = app_now();
+        irvi_status st = irvi_exact_ll(m, te.x, n, ll, progress_update, &bar);
+        t_exact = app_now() - t0;
         if (st) {
-            exp_bar_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
+            progress_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
             if (st != IRVI_ECANCELLED)
                 app_report("exact likelihood", st);
             rc = 1;
@@ -56,7 +56,7 @@ int exp_exact(exp_ctx *c)
             exact /= n;
             char msg[64];
             snprintf(msg, sizeof msg, "mean exact log p(x) %.3f", exact);
-            exp_bar_done(&bar, msg);
+            progress_done(&bar, msg);
         }
     }
     exp_est u, r;

@@ -4,8 +4,8 @@
  * "simplified posterior" (80% of mu0 set to 0.5) of a 200-unit RWS SBN
  * refined back by AIR. Each is a PNG grid: truth / q0 / refined rows. */
 #include "experiments/exp_util.h"
+#include "common/sysutil.h"
 
-#include "cli/commands.h"
 #include "live/export.h"
 #include "common/improved.h"
 #include "live/lab.h"
@@ -106,11 +106,11 @@ int exp_fig2(exp_ctx *c)
     double delta[LINK_MAX_DIGITS];
     grid_result top = {0}, bottom = {0};
     if (!rc) {
-        exp_bar bar;
-        exp_bar_start(&bar, "  fig2 scanning for the most improved digits");
+        progress bar;
+        progress_start(&bar, "  fig2 scanning for the most improved digits");
         irvi_status st = most_improved_scan(m20, te, scan, N, &air, 0, c->seed, LINK_MAX_DIGITS,
-                                            digits, delta, &got, exp_bar_update, &bar);
-        exp_bar_done(&bar, st ? "FAILED" : "done");
+                                            digits, delta, &got, progress_update, &bar);
+        progress_done(&bar, st ? "FAILED" : "done");
         if (st) {
             if (st != IRVI_ECANCELLED)
                 app_report("scanning the test set", st);

@@ -4,8 +4,8 @@
  * Evaluated with fresh samples after selected steps (the AIR samples are not
  * reused), plotted against the step. */
 #include "experiments/exp_util.h"
+#include "common/sysutil.h"
 
-#include "cli/commands.h"
 
 #include <math.h>
 #include <string.h>
@@ -45,10 +45,10 @@ static int curve(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
     irvi_rng_seed(&rng, c->seed, 31);
     memset(out->lb, 0, sizeof out->lb);
     memset(out->ess, 0, sizeof out->ess);
-    exp_bar bar;
+    progress bar;
     char lab[96];
     snprintf(lab, sizeof lab, "  refsteps %s", label);
-    exp_bar_start(&bar, lab);
+    progress_start(&bar, lab);
     snprintf(bar.info, sizeof bar.info, "%d digits, steps 0..%d, N=%d", n, kmax, N);
     for (int b0 = 0; b0 < n && !st; b0 += B) {
         int nb = n - b0 < B ? n - b0 : B, p = 0;
@@ -64,13 +64,13 @@ static int curve(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
             }
             if (k < kmax && !st)
                 st = irvi_refine_air_step(q, m, air, &rng, NULL);
-            if (!st && exp_bar_update(&bar, b0 + (double)nb * (k + 1) / (kmax + 1), n))
+            if (!st && progress_update(&bar, b0 + (double)nb * (k + 1) / (kmax + 1), n))
                 st = IRVI_ECANCELLED;
         }
     }
     irvi_posterior_free(q);
     if (st) {
-        exp_bar_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
+        progress_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
         if (st != IRVI_ECANCELLED)
             app_report("refining", st);
         return 1;
@@ -78,7 +78,7 @@ static int curve(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
     char msg[128];
     snprintf(msg, sizeof msg, "LB %.2f -> %.2f, ESS %.3f -> %.3f", out->lb[0], out->lb[npts - 1],
              out->ess[0], out->ess[npts - 1]);
-    exp_bar_done(&bar, msg);
+    progress_done(&bar, msg);
     return 0;
 }
 

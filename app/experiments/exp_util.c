@@ -1,8 +1,8 @@
-/* app/exp_util.c — the experiments' shared helpers (see exp_util.h). */
+/* app/experiments/exp_util.c — the experiments' shared helpers (see exp_util.h). */
 #include "experiments/exp_util.h"
 
-#include "cli/commands.h"
 #include "common/sysutil.h"
+#include "run/build.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +14,18 @@
 #include <unistd.h>
 
 /* ---- small things ------------------------------------------------------- */
+
+const char *exp_budget_name(exp_budget b)
+{
+    switch (b) {
+    case EXP_BUDGET_TINY: return "tiny";
+    case EXP_BUDGET_SHORT: return "short";
+    case EXP_BUDGET_MEDIUM: return "medium";
+    case EXP_BUDGET_PAPER: return "paper";
+    }
+    return "?";
+}
+
 
 long exp_pick(const exp_ctx *c, long tiny, long shrt, long medium, long paper)
 {
@@ -48,52 +60,6 @@ int exp_open_mnist(const exp_ctx *c, irvi_dataset **ds)
 int exp_stopped(const exp_ctx *c)
 {
     return c->stop && *c->stop;
-}
-
-/* ---- progress line ------------------------------------------------------ */
-
-void exp_bar_start(exp_bar *b, const char *label)
-{
-    memset(b, 0, sizeof *b);
-    snprintf(b->label, sizeof b->label, "%s", label);
-    b->t0 = now_seconds();
-    b->tty = isatty(2);
-    b->last_decile = -1;
-}
-
-int exp_bar_update(void *bar, double done, double total)
-{
-    exp_bar *b = bar;
-    double t = now_seconds(), frac = total > 0 ? done / total : 0;
-    if (frac > 1)
-        frac = 1;
-    char eta[32];
-    fmt_duration(frac > 0 ? (t - b->t0) * (1 - frac) / frac : -1, eta, sizeof eta);
-    if (b->tty) {
-        if (t - b->last < 0.25 && done < total)
-            return irvi_cancel_requested();
-        b->last = t;
-        char bar[21];
-        int k = (int)(frac * 20);
-        for (int i = 0; i < 20; i++)
-            bar[i] = i < k ? '#' : '.';
-        bar[20] = 0;
-        fprintf(stderr, "\r\033[K%s [%s] %3.0f%% ETA %s %s", b->label, bar, 100 * frac, eta, b->info);
-    } else {
-        int dec = (int)(frac * 10);
-        if (dec > b->last_decile) {
-            b->last_decile = dec;
-            fprintf(stderr, "%s: %3.0f%% ETA %s %s\n", b->label, 100 * frac, eta, b->info);
-        }
-    }
-    return irvi_cancel_requested();
-}
-
-void exp_bar_done(exp_bar *b, const char *text)
-{
-    char d[32];
-    fmt_duration(now_seconds() - b->t0, d, sizeof d);
-    fprintf(stderr, "%s%s: %s (%s)\n", b->tty ? "\r\033[K" : "", b->label, text, d);
 }
 
 /* ---- model specs -------------------------------------------------------- */
@@ -163,7 +129,7 @@ int exp_model_spec_for(const exp_ctx *c, const char *id, exp_model_spec *s)
 
 typedef struct {
     exp_ctx *c;
-    exp_bar bar;
+    progress bar;
     const exp_model_spec *s;
     exp_update_fn fn;
     void *user;
@@ -184,7 +150,7 @@ static void tr_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, co
     long total = s->s->max_updates > 0 ? s->s->max_updates : (long)p->total_epochs * sm->batches;
     snprintf(s->bar.info, sizeof s->bar.info, "update %ld/%ld lb %.2f ess %.3f", sm->update,
              total, p->lb, p->ess);
-    exp_bar_update(&s->bar, (double)sm->update, (double)total);
+    progress_update(&s->bar, (double)sm->update, (double)total);
     if (s->fn)
         s->fn(s->user, t, sm, s->train_seconds);
 }
@@ -275,21 +241,12 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     info->source = "trained";
     info->updates = info->epochs = -1;
     info->train_seconds = info->valid_lb = NAN;
-    train_args a;
-    memset(&a, 0, sizeof a);
-    a.data = "mnist";
-    a.layers = s->layers;
-    a.o = s->o;
-    a.epochs = s->epochs;
-    a.max_updates = s->max_updates;
-    a.ckpt_every = 300;
-    a.seed = (int)c->seed;
-    a.ft_opt = IRVI_OPT_SGD; /* no fine-tuning phase (ft_epochs = 0) */
-    out_paths p;
-    snprintf(p.ckpt, sizeof p.ckpt, "%s/checkpoint.irvi", dir);
-    snprintf(p.best, sizeof p.best, "%s/best.irvi", dir);
-    snprintf(p.metrics, sizeof p.metrics, "%s/metrics.jsonl", dir);
-    snprintf(info->path, sizeof info->path, "%s", p.best);
+    /* no fine-tuning phase (ft_epochs = 0) */
+    train_plan plan = {.epochs = s->epochs, .ft_opt = IRVI_OPT_SGD, .max_updates = s->max_updates,
+                       .ckpt_every = 300};
+    out_paths_in(&plan.out, dir);
+    const out_paths *pp = &plan.out;
+    snprintf(info->path, sizeof info->path, "%s", pp->best);
     if (app_mkdir_p(dir)) {
         fprintf(stderr, "irvi: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
@@ -297,35 +254,20 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     char stamp[1300];
     snprintf(stamp, sizeof stamp, "%s/trained.json", dir);
     remove(stamp);
-    remove(p.best);
-    FILE *f = fopen(p.metrics, "w");
+    remove(pp->best);
+    FILE *f = fopen(pp->metrics, "w");
     if (!f) {
-        fprintf(stderr, "irvi: %s: %s\n", p.metrics, strerror(errno));
+        fprintf(stderr, "irvi: %s: %s\n", pp->metrics, strerror(errno));
         return 1;
     }
     fclose(f);
 
-    irvi_arch arch;
-    memset(&arch, 0, sizeof arch);
-    irvi_status st = irvi_arch_parse_layers(s->layers, &arch);
-    arch.D = irvi_dataset_D(ds);
-    arch.prior = s->darn ? IRVI_PRIOR_DARN : IRVI_PRIOR_FACTORIZED;
-    arch.gen_hidden = s->gen_hidden;
-    arch.rec_hidden = s->rec_hidden;
-    if (s->o.algo == IRVI_ALGO_VAE || s->o.algo == IRVI_ALGO_GDIR) /* table2: VAE models */
-        arch.latent = IRVI_LATENT_GAUSSIAN;
-    irvi_model *m = NULL;
+    /* table2: VAE models */
+    run_model rm = {s->layers, s->darn, s->gen_hidden, s->rec_hidden, 0,
+                    s->o.algo == IRVI_ALGO_VAE || s->o.algo == IRVI_ALGO_GDIR};
     irvi_trainer *t = NULL;
-    if (!st)
-        st = irvi_arch_validate(&arch);
-    if (!st)
-        st = irvi_model_create(&arch, c->seed, &m);
-    if (!st) {
-        irvi_model_set_mean(m, irvi_dataset_mean(ds));
-        st = irvi_trainer_create(m, ds, &s->o, c->seed, &t);
-        if (st)
-            irvi_model_free(m);
-    }
+    build_stage failed;
+    irvi_status st = run_build_trainer(&rm, ds, &s->o, c->seed, &t, &failed);
     if (st) {
         app_report("creating the model", st);
         return 1;
@@ -339,18 +281,18 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
     ts.info = info;
     char label[96];
     snprintf(label, sizeof label, "  %s %s", c->name, s->id);
-    exp_bar_start(&ts.bar, label);
+    progress_start(&ts.bar, label);
     run_hooks h = {&ts, tr_poll, tr_step, tr_epoch, tr_valid, tr_say};
-    run_result r = train_loop(&a, &p, t, &h);
+    run_result r = train_loop(&plan, t, &h);
     info->train_seconds = ts.train_seconds;
     irvi_trainer_free(t);
     if (r != RUN_DONE) {
-        exp_bar_done(&ts.bar, r == RUN_STOPPED ? "stopped" : "FAILED");
+        progress_done(&ts.bar, r == RUN_STOPPED ? "stopped" : "FAILED");
         return 1;
     }
     char msg[160];
     snprintf(msg, sizeof msg, "%ld updates, best valid lb %.2f", info->updates, info->valid_lb);
-    exp_bar_done(&ts.bar, msg);
+    progress_done(&ts.bar, msg);
     if (write_stamp(c, dir, info)) {
         fprintf(stderr, "irvi: %s: cannot write\n", stamp);
         return 1;
@@ -483,7 +425,7 @@ static void est_final(const est_acc *a, int N, exp_est *e)
     e->N = N;
 }
 
-typedef struct { exp_bar *bar; double base, total; int quiet; } sub_bar;
+typedef struct { progress *bar; double base, total; int quiet; } sub_bar;
 
 static int sub_update(void *user, double done, double total)
 {
@@ -491,7 +433,7 @@ static int sub_update(void *user, double done, double total)
     sub_bar *s = user;
     if (s->quiet)
         return irvi_cancel_requested();
-    return exp_bar_update(s->bar, s->base + done, s->total);
+    return progress_update(s->bar, s->base + done, s->total);
 }
 
 int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, int N,
@@ -511,10 +453,10 @@ int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
     irvi_rng rng;
     irvi_rng_seed(&rng, c->seed, 11);
     est_acc au = {0}, ar = {0};
-    exp_bar bar;
+    progress bar;
     char lab[96];
     snprintf(lab, sizeof lab, "  %s %s", c->name, label ? label : "");
-    exp_bar_start(&bar, lab);
+    progress_start(&bar, lab);
     snprintf(bar.info, sizeof bar.info, "%d examples, N=%d%s", n, N, refine ? ", q0 and qK" : "");
     /* cost units: evaluation samples plus refinement samples, per example */
     double per = (double)N * (refine ? 2 : 1) + (refine ? (double)air->K * air->M : 0);
@@ -539,7 +481,7 @@ int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
     irvi_posterior_free(q);
     if (st) {
         if (label)
-            exp_bar_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
+            progress_done(&bar, st == IRVI_ECANCELLED ? "stopped" : "FAILED");
         if (st != IRVI_ECANCELLED)
             app_report("evaluating", st);
         return 1;
@@ -554,7 +496,7 @@ int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
         snprintf(msg, sizeof msg, "LB %.2f -> %.2f, LL %.2f -> %.2f", u->lb, r->lb, u->ll, r->ll);
     else
         snprintf(msg, sizeof msg, "LB %.2f, LL %.2f", u->lb, u->ll);
-    exp_bar_done(&bar, msg);
+    progress_done(&bar, msg);
     return 0;
 }
 

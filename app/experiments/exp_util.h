@@ -1,4 +1,4 @@
-/* app/exp_util.h — what the experiments share: budgets, the data, a progress
+/* app/experiments/exp_util.h — what the experiments share: budgets, the data, a progress
  * line, training a model for a budget (with a cache of trained models across
  * experiments), evaluating a model on the test set unrefined and refined,
  * JSON numbers, Markdown tables and multi-panel PNG charts. Everything
@@ -7,14 +7,51 @@
 #ifndef IRVI_APP_EXP_UTIL_H
 #define IRVI_APP_EXP_UTIL_H
 
-#include "cli/args.h"
-#include "experiments/experiment.h"
+#include "common/args.h"
 #include "picture/picture.h"
 #include "common/progress.h"
 #include "run/train_loop.h"
 
 #include <irvi/irvi.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+
+/* ---- the context of one experiment run ------------------------------ */
+
+typedef enum {
+    EXP_BUDGET_TINY = -1,  /* hidden: seconds per experiment, for the smoke test
+                              (numbers meaningless; experiments without a tiny
+                              setting treat it as SHORT) */
+    EXP_BUDGET_SHORT = 0,  /* minutes: the default */
+    EXP_BUDGET_MEDIUM = 1, /* roughly an hour per experiment */
+    EXP_BUDGET_PAPER = 2   /* the paper's settings: days */
+} exp_budget;
+
+typedef struct {
+    const char *name;              /* this experiment's name */
+    char dir[1024];                /* ROOT/NAME: everything it writes goes here */
+    exp_budget budget;
+    int threads;                   /* engine threads (0 = all cores) */
+    uint64_t seed;
+    const char *data_dir;          /* NULL: the data set's default location */
+    FILE *md;                      /* DIR/section.md, open: the report section */
+    volatile sig_atomic_t *stop;   /* set on SIGINT/SIGTERM: wind up, return 1 */
+    const char *root;              /* ROOT: other experiments' dirs are ROOT/<name> */
+    /* --model-ID FILE: use this trained model instead of training model ID
+     * (exp_util.h: exp_model_override); ID as in EXP_MODEL_IDS */
+    int nmodels;
+    const char *model_id[16], *model_path[16];
+} exp_ctx;
+
+/* The command: `irvi experiment ...` (arguments after its name; exit code). */
+int cmd_experiment(int argc, char **argv);
+
+/* "tiny", "short", "medium", "paper" */
+const char *exp_budget_name(exp_budget b);
+
+/* "tiny", "short", "medium", "paper" */
+const char *exp_budget_name(exp_budget b);
 
 /* ---- small things ------------------------------------------------------- */
 
@@ -26,21 +63,6 @@ const char *exp_path(const exp_ctx *c, const char *name, char *buf, size_t cap);
 int exp_open_mnist(const exp_ctx *c, irvi_dataset **ds);
 /* 1 when the user asked to stop (SIGINT/SIGTERM). */
 int exp_stopped(const exp_ctx *c);
-
-/* ---- progress line on stderr: redrawn with \r on a terminal, a plain line
- * every 10% otherwise ---------------------------------------------------- */
-typedef struct {
-    char label[96];
-    char info[160];     /* shown after the bar: current numbers */
-    double t0, last;
-    int tty, last_decile;
-} exp_bar;
-
-void exp_bar_start(exp_bar *b, const char *label);
-/* Also an irvi_progress_fn (user = the bar); returns non-zero on a stop request. */
-int exp_bar_update(void *bar, double done, double total);
-/* Clear the line and print "label: text (time)" for good. */
-void exp_bar_done(exp_bar *b, const char *text);
 
 /* ---- models: specs by id, training for a budget, the cache -------------- */
 

@@ -1,10 +1,8 @@
-/* app/experiment.c — `irvi experiment`: the registry of the paper's
+/* app/experiments/experiment.c — `irvi experiment`: the registry of the paper's
  * experiments, the command line (list / NAME / all / report), signals, the
  * output directory and section file of each run, and the report that puts
  * the sections together (see experiment.h). The experiments themselves live
- * in app/exp_NAME.c; their shared helpers in app/exp_util.c. */
-#include "cli/commands.h"
-#include "experiments/exp_util.h"
+ * in app/experiments/exp_NAME.c; their shared helpers in exp_util.c. */
 #include "experiments/experiment.h"
 #include "common/sysutil.h"
 
@@ -35,17 +33,6 @@ static const exp_def experiments[] = {
 static const char *const report_order[] = {"table1", "table2", "exact", "fig2",
                                            "refsteps", "curves", "classify", "bihm"};
 #define NORDER (int)(sizeof report_order / sizeof report_order[0])
-
-const char *exp_budget_name(exp_budget b)
-{
-    switch (b) {
-    case EXP_BUDGET_TINY: return "tiny";
-    case EXP_BUDGET_SHORT: return "short";
-    case EXP_BUDGET_MEDIUM: return "medium";
-    case EXP_BUDGET_PAPER: return "paper";
-    }
-    return "?";
-}
 
 static const exp_def *find_exp(const char *name)
 {
@@ -168,31 +155,26 @@ static int run_one(const exp_def *e, const exp_ctx *base)
     }
     char md[1100], tmp[1200];
     snprintf(md, sizeof md, "%s/section.md", c.dir);
-    snprintf(tmp, sizeof tmp, "%s/section.md.part", c.dir); /* renamed when complete */
-    if (!(c.md = fopen(tmp, "w"))) {
+    /* renamed when complete: an unfinished section would pass for a result */
+    if (!(c.md = app_atomic_open(md, ".part", tmp, sizeof tmp))) {
         fprintf(stderr, "irvi: %s: %s\n", tmp, strerror(errno));
         return 1;
     }
     fprintf(stderr, "== experiment %s (budget %s) -> %s\n", e->name, exp_budget_name(c.budget), c.dir);
-    double t0 = now_seconds();
+    double t0 = app_now();
     int rc = e->run(&c);
-    int bad = ferror(c.md);
-    if (fclose(c.md) != 0 || bad) {
-        fprintf(stderr, "irvi: %s: write failed\n", tmp);
+    const char *what = NULL;
+    if (app_atomic_close(c.md, tmp, md, rc == 0 && !app_stop_signal, &what) != 0) {
+        if (strcmp(what, "cannot replace") != 0)
+            fprintf(stderr, "irvi: %s: write failed\n", tmp);
+        else
+            fprintf(stderr, "irvi: %s: %s\n", md, strerror(errno));
         rc = 1;
     }
-    if (rc == 0 && !app_stop_signal) {
-        if (rename(tmp, md) != 0) {
-            fprintf(stderr, "irvi: %s: %s\n", md, strerror(errno));
-            rc = 1;
-        }
-    } else {
-        remove(tmp); /* an unfinished section would pass for a result */
-        if (rc == 0)
-            rc = 1;
-    }
+    if (rc == 0 && app_stop_signal)
+        rc = 1;
     char d[32];
-    fmt_duration(now_seconds() - t0, d, sizeof d);
+    app_fmt_duration(app_now() - t0, d, sizeof d);
     fprintf(stderr, "== %s %s in %s\n", e->name, app_stop_signal ? "stopped" : rc ? "FAILED" : "done", d);
     return rc;
 }
@@ -213,8 +195,7 @@ static int copy_path(const char *src, const char *dst)
     if (!in)
         return -1;
     char tmp[2200];
-    snprintf(tmp, sizeof tmp, "%s.part", dst);
-    FILE *out = fopen(tmp, "wb");
+    FILE *out = app_atomic_open(dst, ".part", tmp, sizeof tmp);
     if (!out) {
         fclose(in);
         return -1;
@@ -226,12 +207,7 @@ static int copy_path(const char *src, const char *dst)
         bad |= fwrite(buf, 1, n, out) != n;
     bad |= ferror(in);
     fclose(in);
-    bad |= fclose(out) != 0;
-    if (bad || rename(tmp, dst) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return app_atomic_close(out, tmp, dst, !bad, NULL) != 0 || bad ? -1 : 0;
 }
 
 /* A link target the report must carry along: relative, no scheme, no "..". */
@@ -295,8 +271,7 @@ static int report(const exp_args *a)
     }
     char path[1200], tmp[1300];
     snprintf(path, sizeof path, "%s/README.md", a->out);
-    snprintf(tmp, sizeof tmp, "%s.part", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = app_atomic_open(path, ".part", tmp, sizeof tmp);
     if (!f) {
         fprintf(stderr, "irvi: %s: %s\n", tmp, strerror(errno));
         return 1;
@@ -342,14 +317,12 @@ static int report(const exp_args *a)
                         e->name, e->title, e->name, a->c.root, a->c.root);
             else
                 fprintf(f, "- `%s`: this irvi has no such experiment yet (it is not in the "
-                           "registry of app/experiment.c).\n", report_order[i]);
+                           "registry of app/experiments/experiment.c).\n", report_order[i]);
         }
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+    if (app_atomic_close(f, tmp, path, 1, NULL) != 0) {
         fprintf(stderr, "irvi: %s: write failed: %s\n", path, strerror(errno));
-        remove(tmp);
         return 1;
     }
     printf("wrote %s (%d sections, %d missing)\n", path, have, missing);
@@ -384,8 +357,8 @@ int cmd_experiment(int argc, char **argv)
         return report(&a);
     a.c.stop = &app_stop_signal;
     irvi_set_threads(a.c.threads);
-    app_catch_stop_signals();
-    double t0 = now_seconds();
+    app_catch_stop_signals(APP_STOP_CANCEL);
+    double t0 = app_now();
     int rc = 0;
     if (e)
         rc = run_one(e, &a.c);
@@ -400,8 +373,8 @@ int cmd_experiment(int argc, char **argv)
             fprintf(stderr, "irvi: %d experiment%s failed\n", failed, failed > 1 ? "s" : "");
     }
     char d[32];
-    fmt_duration(now_seconds() - t0, d, sizeof d);
-    fprintf(stderr, "total wall time %s (%.0f s)\n", d, now_seconds() - t0);
+    app_fmt_duration(app_now() - t0, d, sizeof d);
+    fprintf(stderr, "total wall time %s (%.0f s)\n", d, app_now() - t0);
     if (app_stop_signal) {
         fprintf(stderr, "irvi: stopped by %s; finished sections and completely trained "
                         "models are kept for the next run\n",

@@ -1,4 +1,4 @@
-/* app/experiment.h — `irvi experiment NAME`: the paper's experiments, one
+/* app/experiments/experiment.h — `irvi experiment NAME`: the paper's experiments, one
  * command each. An experiment trains and evaluates through the engine, writes
  * its numbers (DIR/results.json, CSV where useful), its figures (PNG files in DIR)
  * and its part of the report (DIR/section.md, Markdown with the paper's
@@ -13,37 +13,7 @@
 #ifndef IRVI_APP_EXPERIMENT_H
 #define IRVI_APP_EXPERIMENT_H
 
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-
-typedef enum {
-    EXP_BUDGET_TINY = -1,  /* hidden: seconds per experiment, for the smoke test
-                              (numbers meaningless; experiments without a tiny
-                              setting treat it as SHORT) */
-    EXP_BUDGET_SHORT = 0,  /* minutes: the default */
-    EXP_BUDGET_MEDIUM = 1, /* roughly an hour per experiment */
-    EXP_BUDGET_PAPER = 2   /* the paper's settings: days */
-} exp_budget;
-
-typedef struct {
-    const char *name;              /* this experiment's name */
-    char dir[1024];                /* ROOT/NAME: everything it writes goes here */
-    exp_budget budget;
-    int threads;                   /* engine threads (0 = all cores) */
-    uint64_t seed;
-    const char *data_dir;          /* NULL: the data set's default location */
-    FILE *md;                      /* DIR/section.md, open: the report section */
-    volatile sig_atomic_t *stop;   /* set on SIGINT/SIGTERM: wind up, return 1 */
-    const char *root;              /* ROOT: other experiments' dirs are ROOT/<name> */
-    /* --model-ID FILE: use this trained model instead of training model ID
-     * (exp_util.h: exp_model_override); ID as in EXP_MODEL_IDS */
-    int nmodels;
-    const char *model_id[16], *model_path[16];
-} exp_ctx;
-
-/* "tiny", "short", "medium", "paper" */
-const char *exp_budget_name(exp_budget b);
+#include "experiments/exp_util.h"
 
 typedef struct {
     const char *name;              /* "table1", "exact", ... */

@@ -16,6 +16,7 @@
 #include "live/link.h"
 #include "live/sdlview.h"
 #include "live/tui.h"
+#include "common/sysutil.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -30,8 +31,8 @@
 typedef struct {
     app_link link;
     /* engine-thread state */
-    const train_args *a;
-    const out_paths *p;
+    const train_plan *plan;
+    const out_paths *p;     /* &plan->out */
     irvi_trainer *t;        /* NULL in the refinement lab */
     irvi_model *m;          /* the lab's model (refine mode) */
     const irvi_dataset *ds;
@@ -61,7 +62,7 @@ static void publish(session *s)
 
 static void push(session *s, series_id id, double epoch, double update, double y)
 {
-    metric_point pt = {id, epoch, update, mono_seconds() - s->t0, y};
+    metric_point pt = {id, epoch, update, app_now() - s->t0, y};
     link_push_point(&s->link, &pt);
     if (s->nhistory == s->caphistory) {
         int cap = s->caphistory ? 2 * s->caphistory : 4096;
@@ -109,7 +110,7 @@ static void refresh_tiles(session *s, int rerun)
     }
     s->st.ndigits = s->tiles->n;
     memcpy(s->st.digits, s->tiles->index, sizeof(int) * (size_t)s->tiles->n);
-    s->last_tiles = mono_seconds();
+    s->last_tiles = app_now();
     publish(s); /* the lab waits for a key: its step-0 bound must show now */
 }
 
@@ -252,7 +253,7 @@ static int live_poll(void *user, irvi_trainer *t)
         handle(s, &c);
     }
     s->step_once = 0;
-    if (!s->quit && !s->paused && mono_seconds() - s->last_tiles > TILE_PERIOD)
+    if (!s->quit && !s->paused && app_now() - s->last_tiles > TILE_PERIOD)
         refresh_tiles(s, 1);
     return s->quit;
 }
@@ -318,7 +319,7 @@ static void *engine_main(void *arg)
     refresh_tiles(s, s->t != NULL);
     if (s->t) {
         run_hooks h = {s, live_poll, live_step, live_epoch, live_valid_progress, live_say};
-        run_result r = train_loop(s->a, s->p, s->t, &h);
+        run_result r = train_loop(s->plan, s->t, &h);
         s->rc = r == RUN_FAILED ? 1 : 0;
         if (r == RUN_DONE && !s->quit) {
             link_log(&s->link, "training complete (%ld updates); r refines, q quits",
@@ -416,7 +417,7 @@ static int session_setup(session *s, const irvi_model *m, const irvi_dataset *ds
 {
     link_init(&s->link);
     s->ds = ds;
-    s->t0 = mono_seconds();
+    s->t0 = app_now();
     s->tiles = calloc(1, sizeof *s->tiles);
     if (!s->tiles)
         return -1;
@@ -439,18 +440,19 @@ static void session_teardown(session *s)
     link_destroy(&s->link);
 }
 
-int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
+int session_train(const train_plan *plan, uint64_t seed, irvi_trainer *t,
                   const irvi_dataset *ds, volatile sig_atomic_t *got_signal)
 {
+    const out_paths *p = &plan->out;
     session *s = calloc(1, sizeof *s);
     if (!s)
         return 1;
-    s->a = a;
+    s->plan = plan;
     s->p = p;
     s->t = t;
     s->got_signal = got_signal;
     int rc = 1;
-    if (session_setup(s, irvi_trainer_model(t), ds, (uint64_t)a->seed) == 0) {
+    if (session_setup(s, irvi_trainer_model(t), ds, seed) == 0) {
         const irvi_train_opts *o = irvi_trainer_opts(t);
         s->lab.air = o->test_air;
         s->st.mode = MODE_TRAIN;
@@ -459,7 +461,7 @@ int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
         s->st.M = o->air.M;
         s->st.gamma = o->air.gamma;
         s->st.epoch = irvi_trainer_epoch(t);
-        s->st.epochs = a->epochs + a->ft_epochs;
+        s->st.epochs = plan->epochs + plan->ft_epochs;
         s->st.updates = irvi_trainer_updates(t);
         snprintf(s->st.checkpoint, sizeof s->st.checkpoint, "%.255s", p->ckpt);
         publish(s);

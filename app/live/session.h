@@ -1,4 +1,4 @@
-/* app/session.h — live sessions: an engine thread that trains (or steps the
+/* app/live/session.h — live sessions: an engine thread that trains (or steps the
  * refinement lab) and a main thread that runs the terminal UI and the SDL
  * window, joined only by an app_link (link.h). */
 #ifndef IRVI_APP_SESSION_H
@@ -7,12 +7,13 @@
 #include "run/train_loop.h"
 
 #include <signal.h>
+#include <stdint.h>
 
 /* Live training of t (owned by the caller) with the TUI and the SDL window.
  * got_signal is the process's SIGINT/SIGTERM flag (set by its handler).
  * Returns the exit code; -1 if the terminal cannot host the UI (nothing was
  * done: the caller falls back to headless output). */
-int session_train(const train_args *a, const out_paths *p, irvi_trainer *t,
+int session_train(const train_plan *plan, uint64_t seed, irvi_trainer *t,
                   const irvi_dataset *ds, volatile sig_atomic_t *got_signal);
 
 /* The refinement lab on model m: q0 first, then one AIR step per key press.

@@ -10,6 +10,8 @@
  * Threading: UI thread only (see tui.h). */
 #include "live/tui_impl.h"
 
+#include "common/sysutil.h"
+
 #include <locale.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -23,9 +25,7 @@ static volatile sig_atomic_t g_curses_active;
 
 long tui_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long)(app_now() * 1000);
 }
 
 const char *tui_sym(const tui *t, const char *utf8, const char *ascii)
@@ -536,13 +536,12 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
 {
     if (!isatty(STDIN_FILENO))
         return fail(NULL, err, errcap, "stdin is not a terminal");
-    if (!isatty(STDOUT_FILENO))
-        return fail(NULL, err, errcap, "stdout is not a terminal");
-    const char *term = getenv("TERM");
-    if (!term || !*term)
-        return fail(NULL, err, errcap, "TERM is not set");
-    if (!strcmp(term, "dumb"))
-        return fail(NULL, err, errcap, "TERM is dumb");
+    switch (app_terminal(STDOUT_FILENO)) {
+    case APP_TERM_NOT_TTY: return fail(NULL, err, errcap, "stdout is not a terminal");
+    case APP_TERM_UNSET: return fail(NULL, err, errcap, "TERM is not set");
+    case APP_TERM_DUMB: return fail(NULL, err, errcap, "TERM is dumb");
+    case APP_TERM_OK: break;
+    }
     if (g_curses_active)
         return fail(NULL, err, errcap, "a terminal UI is already open");
 
@@ -565,7 +564,7 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     t->screen = newterm(NULL, stdout, stdin);
     if (!t->screen) {
         char why[128];
-        snprintf(why, sizeof why, "cannot use terminal type '%s'", term);
+        snprintf(why, sizeof why, "cannot use terminal type '%s'", getenv("TERM"));
         return fail(t, err, errcap, why);
     }
     set_term(t->screen);

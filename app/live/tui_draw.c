@@ -7,6 +7,8 @@
  * changed. Threading: UI thread only. */
 #include "live/tui_impl.h"
 
+#include "common/sysutil.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -278,18 +280,6 @@ static void draw_plot(tui *t, int panel)
     wnoutrefresh(w);
 }
 
-static void fmt_duration(double s, char *buf, size_t cap)
-{
-    if (!(s >= 0) || !isfinite(s))
-        snprintf(buf, cap, "?");
-    else if (s < 60)
-        snprintf(buf, cap, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, cap, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
-}
-
 typedef struct {
     WINDOW *w;
     int y, maxy, iw;
@@ -368,7 +358,7 @@ static void draw_status(tui *t, WINDOW *w)
         row_kv(&r, "batch", A_NORMAL, "%d / %d", s->batch, s->batches);
         row_kv(&r, "updates", A_NORMAL, "%ld", s->updates);
         row_kv(&r, "speed", A_NORMAL, "%.0f ex/s", s->examples_per_s);
-        fmt_duration(s->eta_seconds, v, sizeof v);
+        app_fmt_duration(s->eta_seconds, v, sizeof v);
         row_kv(&r, "ETA", A_NORMAL, "%s", v);
         plot_format_value(s->last_lb, v, sizeof v);
         row_kv(&r, "last LB", t->attr[TC_TRAIN], "%s", v);

@@ -1,5 +1,7 @@
-/* app/train_loop.c — the training run (see train_loop.h). */
+/* app/run/train_loop.c — the training run (see train_loop.h). */
 #include "run/train_loop.h"
+
+#include "common/sysutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,30 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-double mono_seconds(void)
+void out_paths_in(out_paths *p, const char *dir)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double unix_time(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void fmt_duration(double s, char *buf, size_t cap)
-{
-    if (!(s >= 0) || s > 1e8)
-        snprintf(buf, cap, "?");
-    else if (s < 60)
-        snprintf(buf, cap, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
-        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
+    snprintf(p->ckpt, sizeof p->ckpt, "%s/checkpoint.irvi", dir);
+    snprintf(p->best, sizeof p->best, "%s/best.irvi", dir);
+    snprintf(p->metrics, sizeof p->metrics, "%s/metrics.jsonl", dir);
 }
 
 static void say(const run_hooks *h, int is_error, const char *fmt, ...)
@@ -58,7 +41,7 @@ static void json_num(FILE *f, const char *key, double v, int last)
         fprintf(f, "\"%s\": null%s", key, last ? "" : ", ");
 }
 
-static int in_finetune(const irvi_trainer *t, const train_args *a)
+static int in_finetune(const irvi_trainer *t, const train_plan *a)
 {
     const irvi_train_opts *o = irvi_trainer_opts(t);
     return o->opt == a->ft_opt && o->lr == a->ft_lr && o->lr_decay == a->ft_decay;
@@ -83,7 +66,7 @@ static int append_metrics(const out_paths *p, const irvi_epoch_metrics *em, cons
     json_num(f, "lr", em->lr, 0);
     json_num(f, "train_seconds", em->train_seconds, 0);
     json_num(f, "valid_seconds", em->valid_seconds, 0);
-    fprintf(f, "\"wall\": %.3f, \"phase\": \"%s\", \"partial\": %s}\n", unix_time(), phase,
+    fprintf(f, "\"wall\": %.3f, \"phase\": \"%s\", \"partial\": %s}\n", app_wall(), phase,
             partial ? "true" : "false");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
@@ -150,15 +133,13 @@ static int trim_metrics(const irvi_trainer *t, const out_paths *p, const run_hoo
         return 0;
     }
     char tmp[sizeof p->metrics + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", p->metrics);
-    f = fopen(tmp, "wb");
-    int ok = f && fwrite(buf, 1, keep, f) == keep && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f && fclose(f) != 0)
+    f = app_atomic_open(p->metrics, ".tmp", tmp, sizeof tmp);
+    int ok = f && fwrite(buf, 1, keep, f) == keep;
+    if (f && app_atomic_close(f, tmp, p->metrics, ok, NULL) != 0)
         ok = 0;
     free(buf);
-    if (!ok || rename(tmp, p->metrics) != 0) {
+    if (!ok) {
         say(h, 1, "%s: cannot rewrite it (through %s): %s", p->metrics, tmp, strerror(errno));
-        unlink(tmp);
         return -1;
     }
     say(h, 0, "%s: dropped %d row%s beyond the checkpoint's %d validated epoch%s (the last "
@@ -177,12 +158,12 @@ int train_save_checkpoint(const irvi_trainer *t, const out_paths *p, const run_h
     return 0;
 }
 
-run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
-                      const run_hooks *h)
+run_result train_loop(const train_plan *a, irvi_trainer *t, const run_hooks *h)
 {
+    const out_paths *p = &a->out;
     run_progress pr = {0};
     pr.total_epochs = a->epochs + a->ft_epochs;
-    double last_ckpt = mono_seconds(), ep_t0 = mono_seconds();
+    double last_ckpt = app_now(), ep_t0 = app_now();
     long ep_ex = 0, ep_steps = 0;
     int cur_epoch = -1, stop_max = 0;
     if (trim_metrics(t, p, h))
@@ -227,7 +208,7 @@ run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
             }
             if (train_save_checkpoint(t, p, h))
                 return RUN_FAILED;
-            last_ckpt = mono_seconds();
+            last_ckpt = app_now();
             ep_steps = 0;
             if (stop_max)
                 return RUN_DONE;
@@ -237,7 +218,7 @@ run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
             return train_save_checkpoint(t, p, h) ? RUN_FAILED : RUN_DONE;
         if (epoch != cur_epoch) { /* a new epoch (or the first one of this process) */
             cur_epoch = epoch;
-            ep_t0 = mono_seconds();
+            ep_t0 = app_now();
             ep_ex = 0;
             ep_steps = 0;
             if (epoch >= a->epochs && a->ft_epochs > 0 && !in_finetune(t, a)) {
@@ -260,7 +241,7 @@ run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
         pr.ess += w * (sm.ess - pr.ess);
         ep_ex += irvi_trainer_opts(t)->batch;
         ep_steps++;
-        double now = mono_seconds(), el = now - ep_t0;
+        double now = app_now(), el = now - ep_t0;
         pr.ex_per_s = ep_ex / (el > 0 ? el : 1e-9);
         pr.eta_seconds = el / ep_steps * (sm.batches - sm.batch);
         h->step(h->user, t, &sm, &pr);

@@ -1,4 +1,4 @@
-/* app/train_loop.h — the training run shared by headless `irvi train` and the
+/* app/run/train_loop.h — the training run shared by headless `irvi train` and the
  * live session: epochs, validation, metrics log, checkpoints, best model,
  * fine-tuning, --max-updates. It runs on whichever thread calls it (the main
  * thread headless, the engine thread live) and talks to the outside only
@@ -9,27 +9,25 @@
 
 #include <irvi/irvi.h>
 
-/* which flags were given on the command line */
-enum { SET_AIR = 1, SET_OTHER_TRAIN = 2, SET_ARCH = 4, SET_K = 8, SET_M = 16, SET_GAMMA = 32,
-       SET_EPS = 64 };
-
-typedef struct {
-    const char *data, *dir, *out, *layers;
-    irvi_binarize bin;
-    int data_seed, darn, gen_hidden, rec_hidden, squash;
-    irvi_train_opts o;
-    int epochs, ft_epochs, seed, threads, resume, headless;
-    irvi_optimizer ft_opt;
-    float ft_lr, ft_decay;
-    long max_updates;
-    double ckpt_every;
-    unsigned set;
-    int gaussian;           /* --model vae: Gaussian latents */
-} train_args;
-
+/* Where a run keeps its files: DIR/checkpoint.irvi, DIR/best.irvi and
+ * DIR/metrics.jsonl. */
 typedef struct {
     char ckpt[4200], best[4200], metrics[4200];
 } out_paths;
+
+void out_paths_in(out_paths *p, const char *dir);
+
+/* The run plan: all the loop needs to know, whoever starts it (irvi train's
+ * flags, the live session, an experiment's budget). */
+typedef struct {
+    out_paths out;
+    int epochs;             /* main epochs */
+    int ft_epochs;          /* fine-tuning epochs after them (0 = none) */
+    irvi_optimizer ft_opt;  /* fine-tuning optimizer, learning rate and decay */
+    float ft_lr, ft_decay;
+    long max_updates;       /* stop after this many updates in total (0 = no limit) */
+    double ckpt_every;      /* also checkpoint every this many seconds (0 = off) */
+} train_plan;
 
 /* smoothed view of the last steps, for progress displays */
 typedef struct {
@@ -58,13 +56,10 @@ typedef enum { RUN_DONE = 0, RUN_FAILED = 1, RUN_STOPPED = 2 } run_result;
 /* Train until the planned epochs are done, --max-updates is reached, a step
  * fails, or poll asks to stop; the checkpoint is written in every case where
  * the state is good. */
-run_result train_loop(const train_args *a, const out_paths *p, irvi_trainer *t,
-                      const run_hooks *h);
+run_result train_loop(const train_plan *plan, irvi_trainer *t, const run_hooks *h);
 
 /* Write the trainer checkpoint, reporting a failure through h->say. */
 int train_save_checkpoint(const irvi_trainer *t, const out_paths *p, const run_hooks *h);
 
-double mono_seconds(void);
-void fmt_duration(double s, char *buf, size_t cap);
 
 #endif

@@ -5,7 +5,7 @@
  * the ranges the commands use. Results must respect the ranges asked for. */
 #include "fuzz_util.h"
 
-#include "cli/args.h"
+#include "common/args.h"
 
 #include <irvi/irvi.h>
 #include <math.h>

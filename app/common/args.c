@@ -1,5 +1,5 @@
 /* app/args.c — strict numeric flag parsing (see args.h). */
-#include "cli/args.h"
+#include "common/args.h"
 
 #include <errno.h>
 #include <math.h>
