@@ -1,10 +1,12 @@
-/* app/export.c — PNG export of the Fig. 2 grid and of the curves (see
+/* app/live/export.c — PNG export of the Fig. 2 grid and of the curves (see
  * export.h). Everything is rendered by the engine (irvi/image.h) into a
  * buffer allocated here and written with irvi_png_write (atomic replace).
  * Any thread; nothing is shared, so the engine thread can export while the
  * UI draws.
  */
 #include "live/export.h"
+
+#include "live/curves.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -85,13 +87,12 @@ int export_grid_png(const app_tiles *t, const char *path, int scale, int pad, in
 
 /* ---- curves --------------------------------------------------------------- */
 
+/* one curve of a panel: a row of the curve table (curves.h), for a digit's
+ * id when the row is per digit, and its legend name */
 typedef struct {
     series_id id;
     const char *name;
-    uint32_t color;
-    int smooth;         /* also draw a trailing moving average in smooth_color */
-    const char *smooth_name;
-    uint32_t smooth_color;
+    const curve_def *def;
 } curve_spec;
 
 /* the lab panels: one thin curve per chosen digit and the mean on top */
@@ -133,7 +134,7 @@ static int panel_series(const metric_point *pts, int npts, const curve_spec *spe
     for (int s = 0; s < nspec; s++) {
         for (int i = 0; i < npts; i++)
             count[s] += pts[i].series == spec[s].id;
-        total += count[s] * (spec[s].smooth ? 2 : 1);
+        total += count[s] * (spec[s].def->smooth_name ? 2 : 1);
     }
     double *block = malloc(2 * (size_t)(total > 0 ? total : 1) * sizeof(double));
     *mem = block;
@@ -153,13 +154,14 @@ static int panel_series(const metric_point *pts, int npts, const curve_spec *spe
                 y[k] = pts[i].y;
                 k++;
             }
-        out[ns++] = (irvi_series){spec[s].name, x, y, k, spec[s].color};
-        if (spec[s].smooth && k >= 10) {
+        const curve_def *d = spec[s].def;
+        out[ns++] = (irvi_series){spec[s].name, x, y, k, d->png_color};
+        if (d->smooth_name && k >= 10) {
             double *ys = p;
             p += count[s];
             moving_average(y, k, ys);
-            snprintf(names[ns], 64, "%s (mean of %d)", spec[s].smooth_name, ma_window(k));
-            out[ns] = (irvi_series){names[ns], x, ys, k, spec[s].smooth_color};
+            snprintf(names[ns], 64, "%s (mean of %d)", d->smooth_name, ma_window(k));
+            out[ns] = (irvi_series){names[ns], x, ys, k, d->smooth_color};
             ns++;
         }
     }
@@ -190,33 +192,30 @@ static irvi_status render_panel(const metric_point *pts, int npts, const curve_s
 int export_curves_png(const char *path, const metric_point *pts, int npts, int lab, char *err,
                       size_t errcap)
 {
-    static const curve_spec train_lb[] = {
-        {SERIES_TRAIN_LB, "train LB (minibatch)", 0xAEC7E8, 1, "train LB", 0x1F77B4},
-        {SERIES_VALID_LB0, "valid LB, q0", 0x2CA02C, 0, NULL, 0},
-        {SERIES_VALID_LB, "valid LB, refined qK", 0xFF7F0E, 0, NULL, 0},
-    };
-    static const curve_spec train_ess[] = {
-        {SERIES_TRAIN_ESS, "train ESS (minibatch)", 0xAEC7E8, 1, "train ESS", 0x1F77B4},
-        {SERIES_VALID_ESS, "valid ESS, refined qK", 0xFF7F0E, 0, NULL, 0},
-    };
-    /* lab: every chosen digit in a light tint (one legend entry for all of
-     * them), the mean in full colour drawn last */
-    curve_spec lab_lb[CURVE_MAX_SPECS], lab_ess[CURVE_MAX_SPECS];
-    int nlab = 0;
-    for (int i = 0; i < LINK_MAX_DIGITS; i++) {
-        int have = 0;
-        for (int k = 0; k < npts && !have; k++)
-            have = pts[k].series == (series_id)(SERIES_DIGIT_LB + i);
-        if (!have)
+    /* the panels' curves from the curve table, in its (drawing) order; a
+     * per-digit row gives a curve per digit that has points, only the first
+     * of them in the legend */
+    curve_spec spec[2][CURVE_MAX_SPECS];
+    int nspec[2] = {0, 0};
+    for (int k = 0; k < curve_count; k++) {
+        const curve_def *c = &curve_table[k];
+        int pi = c->panel == PANEL_ESS;
+        if (c->lab != (lab != 0))
             continue;
-        const char *nm = nlab == 0 ? "each chosen digit" : NULL;
-        lab_lb[nlab] = (curve_spec){(series_id)(SERIES_DIGIT_LB + i), nm, 0xF4B6B6, 0, NULL, 0};
-        lab_ess[nlab] = (curve_spec){(series_id)(SERIES_DIGIT_ESS + i), nm, 0xCDBEE0, 0, NULL, 0};
-        nlab++;
+        if (c->from != CURVE_FROM_DIGIT) {
+            spec[pi][nspec[pi]++] = (curve_spec){c->id, c->png_name, c};
+            continue;
+        }
+        int shown = 0;
+        for (int i = 0; i < LINK_MAX_DIGITS; i++) {
+            int have = 0;
+            for (int q = 0; q < npts && !have; q++)
+                have = pts[q].series == (series_id)(c->id + i);
+            if (have)
+                spec[pi][nspec[pi]++] =
+                    (curve_spec){(series_id)(c->id + i), shown++ ? NULL : c->png_name, c};
+        }
     }
-    lab_lb[nlab] = (curve_spec){SERIES_REFINE_LB, "mean of the chosen digits", 0xD62728, 0, NULL, 0};
-    lab_ess[nlab] = (curve_spec){SERIES_REFINE_ESS, "mean of the chosen digits", 0x9467BD, 0, NULL, 0};
-    nlab++;
     if (!path || !path[0])
         return fail(err, errcap, "export: no file name");
     if (npts < 0 || (npts > 0 && !pts))
@@ -227,16 +226,16 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
         return fail(err, errcap, "export %s: out of memory", path);
     irvi_status st;
     if (!lab) {
-        st = render_panel(pts, npts, train_lb, 3, "Lower bound during training", "epoch",
+        st = render_panel(pts, npts, spec[0], nspec[0], "Lower bound during training", "epoch",
                           "lower bound (nats)", 0, rgb);
         if (st == IRVI_OK)
-            st = render_panel(pts, npts, train_ess, 2, "Normalized effective sample size",
+            st = render_panel(pts, npts, spec[1], nspec[1], "Normalized effective sample size",
                               "epoch", "ESS / samples", 1, rgb + panel);
     } else {
-        st = render_panel(pts, npts, lab_lb, nlab, "Refinement lab: lower bound per refinement step",
+        st = render_panel(pts, npts, spec[0], nspec[0], "Refinement lab: lower bound per refinement step",
                           "refinement step", "lower bound (nats)", 0, rgb);
         if (st == IRVI_OK)
-            st = render_panel(pts, npts, lab_ess, nlab,
+            st = render_panel(pts, npts, spec[1], nspec[1],
                               "Refinement lab: normalized ESS per refinement step", "refinement step",
                               "ESS / samples", 1, rgb + panel);
     }

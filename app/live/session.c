@@ -13,6 +13,7 @@
 
 #include "live/export.h"
 #include "live/lab.h"
+#include "live/curves.h"
 #include "live/link.h"
 #include "live/sdlview.h"
 #include "live/tui.h"
@@ -75,6 +76,20 @@ static void push(session *s, series_id id, double epoch, double update, double y
     s->history[s->nhistory++] = pt;
 }
 
+/* Push every curve of the table that reads record rec (n digits for
+ * CURVE_FROM_DIGIT rows), in table order. */
+static void push_from(session *s, curve_from from, const void *rec, int n, double epoch,
+                      double update)
+{
+    for (int k = 0; k < curve_count; k++) {
+        const curve_def *c = &curve_table[k];
+        if (c->from != from)
+            continue;
+        for (int i = 0; i < (from == CURVE_FROM_DIGIT ? n : 1); i++)
+            push(s, (series_id)(c->id + i), epoch, update, curve_value(c, rec, i));
+    }
+}
+
 /* Rebuild the tiles of the chosen digits; refine K steps first when asked
  * (training: the model changed since the last refresh). */
 static void refresh_tiles(session *s, int rerun)
@@ -101,12 +116,9 @@ static void refresh_tiles(session *s, int rerun)
         double x = s->st.refine_steps;
         s->st.last_lb = lb;
         s->st.last_ess = ess;
-        push(s, SERIES_REFINE_LB, x, x, lb); /* first: the UI restarts the lab curves on it */
-        push(s, SERIES_REFINE_ESS, x, x, ess);
-        for (int i = 0; i < s->tiles->n; i++) {
-            push(s, (series_id)(SERIES_DIGIT_LB + i), x, x, s->tiles->lbK[i]);
-            push(s, (series_id)(SERIES_DIGIT_ESS + i), x, x, s->tiles->essK[i]);
-        }
+        curve_lab_mean mean = {lb, ess};
+        push_from(s, CURVE_FROM_LAB, &mean, 1, x, x); /* first: the UI restarts the lab curves on it */
+        push_from(s, CURVE_FROM_DIGIT, s->tiles, s->tiles->n, x, x);
     }
     s->st.ndigits = s->tiles->n;
     memcpy(s->st.digits, s->tiles->index, sizeof(int) * (size_t)s->tiles->n);
@@ -263,8 +275,7 @@ static void live_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm,
 {
     session *s = user;
     double ep = sm->epoch + (double)sm->batch / (sm->batches > 0 ? sm->batches : 1);
-    push(s, SERIES_TRAIN_LB, ep, (double)sm->update, sm->lb);
-    push(s, SERIES_TRAIN_ESS, ep, (double)sm->update, sm->ess);
+    push_from(s, CURVE_FROM_STEP, sm, 1, ep, (double)sm->update);
     s->st.epoch = sm->epoch;
     s->st.epochs = p->total_epochs;
     s->st.batch = sm->batch;
@@ -284,9 +295,7 @@ static void live_epoch(void *user, irvi_trainer *t, const irvi_epoch_metrics *em
     (void)p;
     session *s = user;
     double ep = em->epoch + 1;
-    push(s, SERIES_VALID_LB, ep, (double)em->updates, em->valid_lb);
-    push(s, SERIES_VALID_LB0, ep, (double)em->updates, em->valid_lb0);
-    push(s, SERIES_VALID_ESS, ep, (double)em->updates, em->valid_ess);
+    push_from(s, CURVE_FROM_EPOCH, em, 1, ep, (double)em->updates);
     s->st.best_valid_lb = em->best_valid_lb;
     link_log(&s->link, "epoch %d%s: valid lb0 %.2f  lb %.2f  ll %.2f  ess %.3f%s", em->epoch + 1,
              partial ? " (cut short)" : "", em->valid_lb0, em->valid_lb, em->valid_ll,

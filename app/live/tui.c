@@ -28,11 +28,6 @@ long tui_now_ms(void)
     return (long)(app_now() * 1000);
 }
 
-const char *tui_sym(const tui *t, const char *utf8, const char *ascii)
-{
-    return t->utf8 ? utf8 : ascii;
-}
-
 /* ---- messages and commands ------------------------------------------------ */
 
 static void tui_msg(tui *t, int warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -297,6 +292,161 @@ static void cycle_focus(tui *t)
         tui_msg(t, 0, "curves: every chosen digit and their mean");
 }
 
+/* ---- the keys --------------------------------------------------------------- */
+
+static void key_help(tui *t, int key)
+{
+    (void)key;
+    t->help = 1;
+    t->urgent = 1;
+}
+
+static void key_redraw(tui *t, int key)
+{
+    (void)key;
+    clearok(curscr, TRUE);
+    mark_all(t);
+}
+
+static void key_pause(tui *t, int key)
+{
+    (void)key;
+    int paused = recent(t->want_paused_ms) ? t->want_paused : t->st.paused;
+    if (send_simple(t, CMD_PAUSE_TOGGLE) == 0) {
+        t->want_paused = !paused;
+        t->want_paused_ms = tui_now_ms();
+        tui_msg(t, 0, "%s", paused ? "resumed" : "paused");
+    }
+}
+
+static void key_step(tui *t, int key)
+{
+    (void)key;
+    if (!(recent(t->want_paused_ms) ? t->want_paused : t->st.paused))
+        tui_msg(t, 1, "step: pause first (space), then n steps one minibatch");
+    else if (send_simple(t, CMD_STEP_BATCH) == 0)
+        tui_msg(t, 0, "step: 1 minibatch");
+}
+
+static void key_refine(tui *t, int key)
+{
+    (void)key;
+    if (send_simple(t, CMD_STEP_REFINE) == 0)
+        tui_msg(t, 0, "refine: 1 iteration on the chosen digits");
+}
+
+static void key_digits(tui *t, int key)
+{
+    (void)key;
+    start_prompt(t, PROMPT_DIGITS);
+}
+
+static void key_class(tui *t, int key)
+{
+    (void)key;
+    start_prompt(t, PROMPT_CLASS);
+}
+
+static void key_K(tui *t, int key)
+{
+    adjust_int(t, CMD_SET_K, key == 'k' ? -1 : 1);
+}
+
+static void key_M(tui *t, int key)
+{
+    adjust_int(t, CMD_SET_M, key == 'm' ? -1 : 1);
+}
+
+static void key_gamma(tui *t, int key)
+{
+    adjust_gamma(t, key == 'G');
+}
+
+static void key_reset(tui *t, int key)
+{
+    (void)key;
+    if (send_simple(t, CMD_RESET_POSTERIOR) == 0)
+        tui_msg(t, 0, "posterior reset to q0");
+}
+
+static void key_simplified(tui *t, int key)
+{
+    (void)key;
+    if (send_simple(t, CMD_TOGGLE_SIMPLIFIED) == 0)
+        tui_msg(t, 0, "simplified posterior: %s", t->st.simplified ? "off" : "on");
+}
+
+static void key_xaxis(tui *t, int key)
+{
+    (void)key;
+    t->xaxis = (plot_xaxis)((t->xaxis + 1) % PLOT_X_COUNT);
+    t->dirty[PANEL_LB] = t->dirty[PANEL_ESS] = 1;
+    if (t->st.mode == MODE_REFINE)
+        tui_msg(t, 0, "x axis: %s (refine mode plots refinement steps)", xaxis_names[t->xaxis]);
+    else
+        tui_msg(t, 0, "x axis: %s", xaxis_names[t->xaxis]);
+}
+
+static void key_focus(tui *t, int key)
+{
+    (void)key;
+    cycle_focus(t);
+}
+
+static void key_export(tui *t, int key)
+{
+    (void)key;
+    export_png(t);
+}
+
+static void key_save(tui *t, int key)
+{
+    (void)key;
+    if (send_simple(t, CMD_SAVE) == 0)
+        tui_msg(t, 0, "saving checkpoint%s%s", t->st.checkpoint[0] ? ": " : "",
+                t->st.checkpoint);
+}
+
+static void key_quit(tui *t, int key)
+{
+    (void)key;
+    t->quit_wanted = 1;
+    t->dirty[PANEL_STATUS] = t->dirty[PANEL_TITLE] = 1;
+    if (!t->quit_sent && send_simple(t, CMD_QUIT) == 0)
+        t->quit_sent = 1;
+    tui_msg(t, 0, "quitting: waiting for the engine to save and stop%s", tui_sym(t, "…", "..."));
+}
+
+static void key_nothing(tui *t, int key)
+{
+    (void)t;
+    (void)key;
+}
+
+/* The key table: every key, what it does, and its line in the help overlay
+ * (in this order). */
+static const tui_key keys[] = {
+    {' ', 0, "space", "pause / resume training", NULL, key_pause},
+    {'n', 0, "n", "step one minibatch (while paused)", NULL, key_step},
+    {'r', 0, "r", "one refinement iteration on the chosen digits", NULL, key_refine},
+    {'d', 0, "d", "choose digits by test index   (digits: 3,17,42)", NULL, key_digits},
+    {'c', 0, "c", "random digits of a class      (class: 7 x5)", NULL, key_class},
+    {'k', 'K', "k / K", "K - / + 1   (refinement steps)", NULL, key_K},
+    {'m', 'M', "m / M", "M - / + 1   (samples per refinement step)", NULL, key_M},
+    {'g', 'G', "g / G", "γ down / up by a factor 1.25, within (0, 1]",
+     "gamma down / up by a factor 1.25, within (0, 1]", key_gamma},
+    {'0', 0, "0", "reset the posterior of the chosen digits to q0", NULL, key_reset},
+    {'s', 0, "s", "toggle the simplified starting posterior", NULL, key_simplified},
+    {'x', 0, "x", "x axis: epochs / updates / seconds", NULL, key_xaxis},
+    {'f', 0, "f", "lab: highlight one chosen digit's curves (cycles)", NULL, key_focus},
+    {'e', 0, "e", "export a PNG of the digits and the curves", NULL, key_export},
+    {'w', 0, "w", "save a checkpoint now", NULL, key_save},
+    {'q', 'Q', "q", "quit (the engine saves a checkpoint first)", NULL, key_quit},
+    {'?', KEY_F(1), "? / F1", "this help;  Ctrl-L redraw", NULL, key_help},
+    {12, 0, "Ctrl-L", NULL, NULL, key_redraw},
+    {27, 0, "Esc", NULL, NULL, key_nothing},
+};
+
 void tui_handle_key(tui *t, int key)
 {
     if (!t || key == ERR)
@@ -314,111 +464,17 @@ void tui_handle_key(tui *t, int key)
         mark_all(t);
         return;
     }
-    switch (key) {
-    case '?':
-    case KEY_F(1):
-        t->help = 1;
-        t->urgent = 1;
-        break;
-    case 12: /* Ctrl-L */
-        clearok(curscr, TRUE);
-        mark_all(t);
-        break;
-    case ' ': {
-        int paused = recent(t->want_paused_ms) ? t->want_paused : t->st.paused;
-        if (send_simple(t, CMD_PAUSE_TOGGLE) == 0) {
-            t->want_paused = !paused;
-            t->want_paused_ms = tui_now_ms();
-            tui_msg(t, 0, "%s", paused ? "resumed" : "paused");
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (key == keys[i].key || (keys[i].key2 && key == keys[i].key2)) {
+            keys[i].run(t, key);
+            return;
         }
-        break;
-    }
-    case 'n':
-        if (!(recent(t->want_paused_ms) ? t->want_paused : t->st.paused))
-            tui_msg(t, 1, "step: pause first (space), then n steps one minibatch");
-        else if (send_simple(t, CMD_STEP_BATCH) == 0)
-            tui_msg(t, 0, "step: 1 minibatch");
-        break;
-    case 'r':
-        if (send_simple(t, CMD_STEP_REFINE) == 0)
-            tui_msg(t, 0, "refine: 1 iteration on the chosen digits");
-        break;
-    case 'd':
-        start_prompt(t, PROMPT_DIGITS);
-        break;
-    case 'c':
-        start_prompt(t, PROMPT_CLASS);
-        break;
-    case 'k':
-    case 'K':
-        adjust_int(t, CMD_SET_K, key == 'k' ? -1 : 1);
-        break;
-    case 'm':
-    case 'M':
-        adjust_int(t, CMD_SET_M, key == 'm' ? -1 : 1);
-        break;
-    case 'g':
-    case 'G':
-        adjust_gamma(t, key == 'G');
-        break;
-    case '0':
-        if (send_simple(t, CMD_RESET_POSTERIOR) == 0)
-            tui_msg(t, 0, "posterior reset to q0");
-        break;
-    case 's':
-        if (send_simple(t, CMD_TOGGLE_SIMPLIFIED) == 0)
-            tui_msg(t, 0, "simplified posterior: %s", t->st.simplified ? "off" : "on");
-        break;
-    case 'x':
-        t->xaxis = (plot_xaxis)((t->xaxis + 1) % PLOT_X_COUNT);
-        t->dirty[PANEL_LB] = t->dirty[PANEL_ESS] = 1;
-        if (t->st.mode == MODE_REFINE)
-            tui_msg(t, 0, "x axis: %s (refine mode plots refinement steps)", xaxis_names[t->xaxis]);
-        else
-            tui_msg(t, 0, "x axis: %s", xaxis_names[t->xaxis]);
-        break;
-    case 'f':
-        cycle_focus(t);
-        break;
-    case 'e':
-        export_png(t);
-        break;
-    case 'w':
-        if (send_simple(t, CMD_SAVE) == 0)
-            tui_msg(t, 0, "saving checkpoint%s%s", t->st.checkpoint[0] ? ": " : "",
-                    t->st.checkpoint);
-        break;
-    case 'q':
-    case 'Q':
-        t->quit_wanted = 1;
-        t->dirty[PANEL_STATUS] = t->dirty[PANEL_TITLE] = 1;
-        if (!t->quit_sent && send_simple(t, CMD_QUIT) == 0)
-            t->quit_sent = 1;
-        tui_msg(t, 0, "quitting: waiting for the engine to save and stop%s",
-                tui_sym(t, "…", "..."));
-        break;
-    case 27:
-        break;
-    default:
-        if (key >= 32 && key < 127)
-            tui_msg(t, 1, "key '%c' does nothing (? lists the keys)", key);
-        break;
-    }
+    if (key >= 32 && key < 127)
+        tui_msg(t, 1, "key '%c' does nothing (? lists the keys)", key);
 }
 
 /* ---- data from the engine ------------------------------------------------- */
 
-static int series_panel(int s)
-{
-    switch (s) {
-    case SERIES_TRAIN_ESS:
-    case SERIES_VALID_ESS:
-    case SERIES_REFINE_ESS:
-        return PANEL_ESS;
-    default:
-        return s >= SERIES_DIGIT_ESS ? PANEL_ESS : PANEL_LB;
-    }
-}
 
 static void drain(tui *t)
 {
@@ -426,7 +482,8 @@ static void drain(tui *t)
         int n = link_points_since(t->link, &t->pt_since, t->ptbuf, 1024, &t->pt_dropped);
         for (int i = 0; i < n; i++) {
             const metric_point *p = &t->ptbuf[i];
-            if ((int)p->series < 0 || p->series >= SERIES_COUNT)
+            const curve_def *c = curve_of((int)p->series);
+            if (!c)
                 continue;
             plot_series *s = &t->hist[p->series];
             /* A refinement restarted (new digits, reset: the engine sends the
@@ -434,15 +491,14 @@ static void drain(tui *t)
              * lab curves afresh, so digits no longer chosen disappear. */
             if (p->series == SERIES_REFINE_LB && s->raw > 0 &&
                 (p->epoch <= 0 || p->epoch < s->last_x[PLOT_X_EPOCH])) {
-                series_clear(&t->hist[SERIES_REFINE_LB]);
-                series_clear(&t->hist[SERIES_REFINE_ESS]);
-                for (int d = 0; d < LINK_MAX_DIGITS; d++) {
-                    series_clear(&t->hist[SERIES_DIGIT_LB + d]);
-                    series_clear(&t->hist[SERIES_DIGIT_ESS + d]);
+                for (int k = 0; k < curve_count; k++) {
+                    const curve_def *l = &curve_table[k];
+                    for (int d = 0; l->lab && d < (l->from == CURVE_FROM_DIGIT ? LINK_MAX_DIGITS : 1); d++)
+                        series_clear(&t->hist[l->id + d]);
                 }
             }
             series_push(s, p->epoch, p->update, p->seconds, p->y);
-            t->dirty[series_panel(p->series)] = 1;
+            t->dirty[c->panel] = 1;
         }
         if (n < 1024)
             break;
@@ -548,6 +604,8 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     tui *t = calloc(1, sizeof *t);
     if (!t)
         return fail(NULL, err, errcap, "out of memory");
+    t->keys = keys;
+    t->nkeys = (int)(sizeof keys / sizeof keys[0]);
     t->link = link;
     t->ptbuf = malloc(1024 * sizeof *t->ptbuf);
     t->log = calloc(TUI_LOG_KEEP, sizeof *t->log);

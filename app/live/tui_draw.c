@@ -222,31 +222,38 @@ static void draw_plot(tui *t, int panel)
     char focus_name[48];
     if (refine) {
         /* every chosen digit dim, the highlighted one (f) and the mean on top */
-        int nd = t->st.ndigits < LINK_MAX_DIGITS ? t->st.ndigits : LINK_MAX_DIGITS;
-        int first = lb ? SERIES_DIGIT_LB : SERIES_DIGIT_ESS, focus = t->focus - 1;
-        for (int d = 0; d < nd; d++)
-            if (d != focus) {
-                const char *name = sp.nlines ? NULL : "each digit"; /* one legend entry */
-                sp.line[sp.nlines++] = (plot_line){&t->hist[first + d], name, TC_DIGIT, 1};
+        const curve_def *each = NULL, *mean = NULL;
+        for (int k = 0; k < curve_count; k++)
+            if (curve_table[k].lab && curve_table[k].panel == panel) {
+                if (curve_table[k].from == CURVE_FROM_DIGIT)
+                    each = &curve_table[k];
+                else
+                    mean = &curve_table[k];
             }
-        if (focus >= 0 && focus < nd) {
+        int nd = t->st.ndigits < LINK_MAX_DIGITS ? t->st.ndigits : LINK_MAX_DIGITS;
+        int focus = t->focus - 1;
+        for (int d = 0; each && d < nd; d++)
+            if (d != focus) {
+                const char *name = sp.nlines ? NULL : each->tui_name; /* one legend entry */
+                sp.line[sp.nlines++] = (plot_line){&t->hist[each->id + d], name, each->tui_color, 1};
+            }
+        if (each && focus >= 0 && focus < nd) {
             snprintf(focus_name, sizeof focus_name, "digit %d", t->st.digits[focus]);
-            sp.line[sp.nlines++] = (plot_line){&t->hist[first + focus], focus_name, TC_VALID, 0};
+            sp.line[sp.nlines++] = (plot_line){&t->hist[each->id + focus], focus_name, TC_VALID, 0};
         }
-        sp.line[sp.nlines++] = (plot_line){&t->hist[lb ? SERIES_REFINE_LB : SERIES_REFINE_ESS],
-                                           "mean", TC_REFINE, 0};
+        if (mean)
+            sp.line[sp.nlines++] = (plot_line){&t->hist[mean->id], mean->tui_name, mean->tui_color, 0};
         sp.xaxis = PLOT_X_EPOCH;
         sp.xlabel = "refinement step";
         sp.empty_note = "r refines the chosen digits (d, c choose them)";
-    } else if (lb) {
-        sp.nlines = 3;
-        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_LB], "train", TC_TRAIN, 0};
-        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_LB], "valid", TC_VALID, 0};
-        sp.line[2] = (plot_line){&t->hist[SERIES_VALID_LB0], "valid q0", TC_VALID0, 0};
     } else {
-        sp.nlines = 2;
-        sp.line[0] = (plot_line){&t->hist[SERIES_TRAIN_ESS], "train", TC_TRAIN, 0};
-        sp.line[1] = (plot_line){&t->hist[SERIES_VALID_ESS], "valid", TC_VALID, 0};
+        /* the panel's training curves in their legend order */
+        for (int rank = 0; rank < curve_count; rank++)
+            for (int k = 0; k < curve_count; k++) {
+                const curve_def *c = &curve_table[k];
+                if (!c->lab && c->panel == panel && c->tui_rank == rank)
+                    sp.line[sp.nlines++] = (plot_line){&t->hist[c->id], c->tui_name, c->tui_color, 0};
+            }
     }
     if (!refine) {
         static const char *const names[PLOT_X_COUNT] = {"epoch", "updates", "seconds"};
@@ -419,30 +426,18 @@ static void draw_help(tui *t, WINDOW *w)
     getmaxyx(w, h, wd);
     werase(w);
     frame_box(t, w, "keys");
-    char gline[80];
-    snprintf(gline, sizeof gline, "g / G     %s down / up by a factor 1.25, within (0, 1]",
-             tui_sym(t, "γ", "gamma"));
-    const char *lines[] = {
-        "space     pause / resume training",
-        "n         step one minibatch (while paused)",
-        "r         one refinement iteration on the chosen digits",
-        "d         choose digits by test index   (digits: 3,17,42)",
-        "c         random digits of a class      (class: 7 x5)",
-        "k / K     K - / + 1   (refinement steps)",
-        "m / M     M - / + 1   (samples per refinement step)",
-        gline,
-        "0         reset the posterior of the chosen digits to q0",
-        "s         toggle the simplified starting posterior",
-        "x         x axis: epochs / updates / seconds",
-        "f         lab: highlight one chosen digit's curves (cycles)",
-        "e         export a PNG of the digits and the curves",
-        "w         save a checkpoint now",
-        "q         quit (the engine saves a checkpoint first)",
-        "? / F1    this help;  Ctrl-L redraw",
-        "",
-        "? F1 Esc Enter close this help; other keys still work",
-    };
-    int n = (int)(sizeof lines / sizeof lines[0]);
+    /* from the key table (tui.c), then how to close the overlay */
+    char lines[48][96];
+    int n = 0;
+    for (int k = 0; k < t->nkeys && n < 46; k++) {
+        const tui_key *key = &t->keys[k];
+        if (key->help)
+            snprintf(lines[n++], sizeof lines[0], "%-10s%s", key->label,
+                     tui_sym(t, key->help, key->help_ascii ? key->help_ascii : key->help));
+    }
+    lines[n++][0] = 0;
+    snprintf(lines[n++], sizeof lines[0], "? F1 Esc Enter close this help; other keys still work");
+
     for (int i = 0; i < n && 1 + i < h - 1; i++)
         put_str(w, 1 + i, 2, wd - 4, i == n - 1 ? A_DIM : A_NORMAL, lines[i]);
     wnoutrefresh(w);
@@ -482,7 +477,7 @@ static void draw_too_small(tui *t)
 
 void tui_draw(tui *t)
 {
-    long now = tui_now_ms();
+    long now = (long)(app_now() * 1000);
     int any = 0;
     if (t->lay.too_small) {
         int want = t->full;

@@ -1,4 +1,4 @@
-/* app/tui_impl.h — state shared by tui.c (lifecycle, frame loop, keys) and
+/* app/live/tui_impl.h — state shared by tui.c (lifecycle, frame loop, keys) and
  * tui_draw.c (panel drawing). Private to the terminal UI. */
 #ifndef IRVI_APP_TUI_IMPL_H
 #define IRVI_APP_TUI_IMPL_H
@@ -6,6 +6,7 @@
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
 
+#include "live/curves.h"
 #include "live/layout.h"
 #include "live/link.h"
 #include "picture/cellplot.h"
@@ -16,19 +17,17 @@
 #define TUI_MSG_MS 4000      /* how long a transient message stays */
 #define TUI_PLOT_MIN_MS 100  /* curves/status redrawn at most every 100 ms */
 
-/* colour indices used in plot cells and for curses pairs */
-enum {
-    TC_TRAIN = 1, /* cyan */
-    TC_VALID = 2, /* yellow */
-    TC_VALID0 = 3, /* magenta */
-    TC_REFINE = 4, /* green */
-    TC_TITLE = 5, /* title bar */
-    TC_MSG = 6,   /* message line */
-    TC_WARN = 7,  /* warnings */
-    TC_AXIS = 8,  /* axes and labels */
-    TC_DIGIT = 9, /* refinement lab: the curves of the single digits (blue) */
-    TC_COUNT
-};
+/* colour slots (TC_*): live/curves.h, beside the curves that use them */
+
+/* One row of the key table (tui.c): what a key does and the help line
+ * the overlay (tui_draw.c) shows for it, side by side. */
+typedef struct tui_key {
+    int key, key2;          /* the key codes (key2: another key for the same, or 0) */
+    const char *label;      /* the keys as the help shows them: "k / K" */
+    const char *help;       /* the help line (NULL: not listed) */
+    const char *help_ascii; /* its spelling for ASCII terminals (NULL: as help) */
+    void (*run)(tui *t, int key);
+} tui_key;
 
 typedef enum { PROMPT_NONE, PROMPT_DIGITS, PROMPT_CLASS } tui_prompt;
 
@@ -81,11 +80,18 @@ struct tui {
 
     int quit_wanted, quit_sent;
     char note[96];
+    const tui_key *keys;    /* the key table, for the help overlay */
+    int nkeys;
 };
 
 /* tui.c */
 long tui_now_ms(void);
-const char *tui_sym(const tui *t, const char *utf8, const char *ascii);
+
+/* the UTF-8 or the ASCII spelling, as the terminal can show */
+static inline const char *tui_sym(const tui *t, const char *utf8, const char *ascii)
+{
+    return t->utf8 ? utf8 : ascii;
+}
 
 /* tui_draw.c: (re)create the panel windows for t->lay, draw the dirty
  * panels, the help overlay and the too-small notice, then doupdate. */
