@@ -1,4 +1,4 @@
-/* app/cmd_data.c — `irvi data`: describe a dataset or check a single file.
+/* app/cli/cmd_data.c — `irvi data`: describe a dataset or check a single file.
  *
  *   irvi data info NAME [--dir DIR] [--binarize stochastic|threshold] [--seed N]
  *   irvi data check FILE

@@ -1,4 +1,4 @@
-/* app/cmd_eval.c — `irvi eval` (lower bound, IS log-likelihood and ESS,
+/* app/cli/cmd_eval.c — `irvi eval` (lower bound, IS log-likelihood and ESS,
  * unrefined and refined side by side) and `irvi exact` (exact log-likelihood
  * of a small one-layer SBN against both estimates). Headless, with a
  * progress bar; examples are processed in batches so N up to 1e5 samples per

@@ -1,4 +1,4 @@
-/* app/cmd_params.c — `irvi import` and `irvi export-params`: move a model
+/* app/cli/cmd_params.c — `irvi import` and `irvi export-params`: move a model
  * between irvi's own model file and the PyTorch peer's parameter file
  * (SBNPARM2, shared/peers/torch_air_bench.py --params / --save-params), so
  * both programs can run on exactly the same weights. The peer's data files

@@ -1,4 +1,4 @@
-/* app/cmd_refine.c — `irvi refine` (the refinement lab: q0 first, then one
+/* app/cli/cmd_refine.c — `irvi refine` (the refinement lab: q0 first, then one
  * AIR step per key press on the chosen digits; headless: a table of the bound
  * and ESS per step) and `irvi export` (the Fig. 2 grid of chosen digits, and
  * optionally the refinement curves, as PNG). */

@@ -1,4 +1,4 @@
-/* app/main.c — the irvi executable: dispatches subcommands. */
+/* app/cli/main.c — the irvi executable: dispatches subcommands. */
 #include "cli/commands.h"
 #include "experiments/experiment.h"
 

@@ -1,4 +1,4 @@
-/* app/open_model.c — a model file and its data (see open_model.h). */
+/* app/cli/open_model.c — a model file and its data (see open_model.h). */
 #include "cli/open_model.h"
 #include "common/sysutil.h"
 

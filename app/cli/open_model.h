@@ -1,4 +1,4 @@
-/* app/open_model.h — the model file and the data it is used with, opened the
+/* app/cli/open_model.h — the model file and the data it is used with, opened the
  * same way by eval, exact, refine and export. Failures are printed as
  * "irvi: ..." on stderr and return 1. */
 #ifndef IRVI_APP_OPEN_MODEL_H

@@ -1,4 +1,4 @@
-/* app/args.c — strict numeric flag parsing (see args.h). */
+/* app/common/args.c — strict numeric flag parsing (see args.h). */
 #include "common/args.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* app/args.h — strict parsing of command-line values. Each parser prints
+/* app/common/args.h — strict parsing of command-line values. Each parser prints
  * "irvi: --flag: what is wrong" to stderr and returns -1 on bad input. */
 #ifndef IRVI_APP_ARGS_H
 #define IRVI_APP_ARGS_H

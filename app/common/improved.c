@@ -1,4 +1,4 @@
-/* app/improved.c — the most improved digits (see improved.h); moved here
+/* app/common/improved.c — the most improved digits (see improved.h); moved here
  * from cmd_refine.c so the Fig. 2 experiment uses the same scan. */
 #include "common/improved.h"
 

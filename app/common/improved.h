@@ -1,4 +1,4 @@
-/* app/improved.h — paper 5.3 (Fig. 2): find the test digits whose expected
+/* app/common/improved.h — paper 5.3 (Fig. 2): find the test digits whose expected
  * reconstruction error improves most under refinement. Shared by
  * `irvi export --most-improved` and `irvi experiment fig2`. */
 #ifndef IRVI_APP_IMPROVED_H

@@ -1,4 +1,4 @@
-/* app/exp_bihm.c — Supplement 4 (spec 9, 11): a 3-layer SBN (200-200-200)
+/* app/experiments/exp_bihm.c — Supplement 4 (spec 9, 11): a 3-layer SBN (200-200-200)
  * trained with AIR against one trained as a bidirectional Helmholtz machine
  * (BiHM: weights sqrt(p/q), p ascends sum w½ dlog p, q ascends
  * sum (w½ - 1/N) dlog q), and BiHM+: the BiHM model evaluated after AIR

@@ -1,4 +1,4 @@
-/* app/exp_classify.c — classification on refined posteriors (paper 5.4,
+/* app/experiments/exp_classify.c — classification on refined posteriors (paper 5.4,
  * spec 10 "Classifier experiment" and 11): a 200-unit SBN trained with RWS
  * gives, for every image, the recognition network's means theta_0 = mu_0 and
  * the means theta_K = mu_K after K = 20 AIR steps (M = 20, gamma = 0.1, the

@@ -1,4 +1,4 @@
-/* app/exp_curves.c — Supplement Fig. 2-3: how fast the AIR variants and RWS
+/* app/experiments/exp_curves.c — Supplement Fig. 2-3: how fast the AIR variants and RWS
  * learn, against epochs (updates) and against wall-clock seconds. Each
  * variant trains a 200-unit SBN; every so many updates the current model is
  * evaluated on a fixed set of training digits (as the supplement does) with

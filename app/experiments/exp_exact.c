@@ -1,4 +1,4 @@
-/* app/exp_exact.c — the exact-likelihood check of paper 5.2 (spec 6.4, 11):
+/* app/experiments/exp_exact.c — the exact-likelihood check of paper 5.2 (spec 6.4, 11):
  * a one-layer SBN of 20 units, small enough to sum over all 2^20 latent
  * states, so the IS estimate of log p(x) under q0 and under q refined by 100
  * AIR steps can be compared with the truth. */

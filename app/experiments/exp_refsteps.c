@@ -1,4 +1,4 @@
-/* app/exp_refsteps.c — Supplement Fig. 1: the test lower bound and
+/* app/experiments/exp_refsteps.c — Supplement Fig. 1: the test lower bound and
  * normalized ESS as the posterior is refined from q0 by 0..50 AIR steps, for
  * SBNs of one, two and three 200-unit layers trained with AIR (K = 20).
  * Evaluated with fresh samples after selected steps (the AIR samples are not

@@ -1,4 +1,4 @@
-/* app/export.h — PNG export of what the user watches: the Fig. 2 grid of
+/* app/live/export.h — PNG export of what the user watches: the Fig. 2 grid of
  * the chosen digits and the training or refinement-lab curves.
  *
  * Called from the engine thread (CMD_EXPORT_PNG) and from `irvi export`;

@@ -1,4 +1,4 @@
-/* app/lab.c — the refinement lab (see lab.h). Two posteriors over the same
+/* app/live/lab.c — the refinement lab (see lab.h). Two posteriors over the same
  * digits: q0 is never refined and gives the unrefined row, q is stepped. Both
  * are simplified with the same seed, so they start from the same mu0. */
 #include "live/lab.h"

@@ -1,4 +1,4 @@
-/* app/lab.h — the refinement lab: the chosen test digits, their posterior
+/* app/live/lab.h — the refinement lab: the chosen test digits, their posterior
  * under q0 and under refinement, and the Fig. 2 tiles built from them.
  * Engine thread only. */
 #ifndef IRVI_APP_LAB_H

@@ -1,4 +1,4 @@
-/* app/layout.c — pure panel geometry (see layout.h). */
+/* app/live/layout.c — pure panel geometry (see layout.h). */
 #include "live/layout.h"
 
 #include <string.h>

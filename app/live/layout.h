@@ -1,4 +1,4 @@
-/* app/layout.h — the terminal UI's panel geometry: a pure function from the
+/* app/live/layout.h — the terminal UI's panel geometry: a pure function from the
  * terminal size to panel rectangles. No curses here, so it is unit-tested
  * directly (tests/test_layout.c).
  *

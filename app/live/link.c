@@ -1,4 +1,4 @@
-/* app/link.c — the engine/UI boundary (see link.h): a mutex-guarded command
+/* app/live/link.c — the engine/UI boundary (see link.h): a mutex-guarded command
  * queue with a condition variable, a ring of metric points, and whole-record
  * snapshots with generation counters. */
 #include "live/link.h"

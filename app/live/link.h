@@ -1,4 +1,4 @@
-/* app/link.h — the one boundary between the engine thread and the UI.
+/* app/live/link.h — the one boundary between the engine thread and the UI.
  *
  * Threads: the ENGINE thread (session.c) owns the trainer, the model and the
  * posterior of the chosen digits, and is the only thread that calls the

@@ -1,4 +1,4 @@
-/* app/sdlview.c — the Figure 2 window (see sdlview.h for the contract).
+/* app/live/sdlview.c — the Figure 2 window (see sdlview.h for the contract).
  *
  * Design: the engine renders the grid into an RGB8 buffer owned by the view
  * (the same renderer as the PNG export, so window and file agree pixel for

@@ -1,4 +1,4 @@
-/* app/sdlview.h — the SDL window showing the paper's Figure 2 live: ground
+/* app/live/sdlview.h — the SDL window showing the paper's Figure 2 live: ground
  * truth, unrefined (q0) and refined (q_K) average reconstructions of the
  * chosen test digits, with row labels, test-set indices and lower bounds.
  *

@@ -1,4 +1,4 @@
-/* app/session.c — the live session (see session.h).
+/* app/live/session.c — the live session (see session.h).
  *
  * ENGINE thread: runs train_loop() with hooks that drain the command queue
  * between steps (blocking only while paused), push metric points and status

@@ -1,4 +1,4 @@
-/* app/tui.c — the terminal UI: lifecycle, the frame loop, keys and the copy
+/* app/live/tui.c — the terminal UI: lifecycle, the frame loop, keys and the copy
  * of engine data into UI-owned state (drawing is in tui_draw.c).
  *
  * Design (htop's model): tui_frame waits for keys with a timeout, turns each

@@ -1,4 +1,4 @@
-/* app/tui.h — the ncurses front end of a live session, driven only through
+/* app/live/tui.h — the ncurses front end of a live session, driven only through
  * app_link (link.h): it sends commands, and reads metric points, the status
  * record and log lines. It never touches the engine.
  *

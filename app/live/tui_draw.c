@@ -1,4 +1,4 @@
-/* app/tui_draw.c — drawing the terminal UI's panels (state in tui_impl.h).
+/* app/live/tui_draw.c — drawing the terminal UI's panels (state in tui_impl.h).
  *
  * Each panel has its own WINDOW, recreated on every resize from the pure
  * layout (layout.c). A panel is redrawn only when dirty; each redraw ends in

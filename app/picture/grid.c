@@ -1,6 +1,6 @@
-/* engine/grid.c — the paper's Figure 2 as an RGB8 picture: ground truth,
+/* app/picture/grid.c — the paper's Figure 2 as an RGB8 picture: ground truth,
  * unrefined and refined average reconstructions of the chosen test digits,
- * one column per digit (see irvi/image.h for what is drawn where).
+ * one column per digit (see picture.h for what is drawn where).
  *
  * One layout function computes every position from (grid, options); size,
  * render and pixel_rect all go through it, so the exported PNG, the SDL

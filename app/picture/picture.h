@@ -1,6 +1,9 @@
-/* irvi/image.h — pictures the engine can make without any UI library: the
- * paper's Figure 2 grid (ground truth / unrefined / refined reconstructions),
- * line charts of training curves, a built-in 5x7 bitmap font, and PNG files.
+/* app/picture/picture.h — the picture library: what irvi draws without any
+ * UI library: the paper's Figure 2 grid (ground truth / unrefined / refined
+ * reconstructions), line charts of training curves, a built-in 5x7 bitmap
+ * font, and PNG files. The charts' ticks and scales come from axis.h, which
+ * the terminal cell plot (cellplot.h) shares; this library is not part of
+ * the engine (libirvi needs no stb), only irvi_status/irvi_fail are.
  *
  * Pixel buffers are RGB8: 3 bytes per pixel (red, green, blue), rows top to
  * bottom, no padding between rows, so pixel (x, y) starts at byte
@@ -12,8 +15,8 @@
  * All functions are pure (no global state besides the error detail of
  * irvi_fail) and may be called from any thread.
  */
-#ifndef IRVI_IMAGE_H
-#define IRVI_IMAGE_H
+#ifndef IRVI_PICTURE_H
+#define IRVI_PICTURE_H
 
 #include <irvi/core.h>
 
@@ -105,7 +108,7 @@ int irvi_text_draw_up(uint8_t *rgb, int w, int h, int x, int y, const char *text
 
 /* ---- line charts --------------------------------------------------------
  * A white chart with a title, y axis on the left and x axis at the bottom
- * with "nice" tick values (1, 2 or 5 times a power of ten) and labels, light
+ * with "nice" tick values (1, 2 or 5 times a power of ten; axis.h) and labels, light
  * grid lines, the axis labels (the y label reads bottom to top) and a legend
  * of coloured swatches under the x label. Each series is drawn as a 2-pixel
  * line joining consecutive finite points; a NaN or infinite x or y breaks

@@ -1,4 +1,4 @@
-/* engine/text.c — the built-in 5x7 bitmap font (assets/font5x7.inc) drawn
+/* app/picture/text.c — the built-in 5x7 bitmap font (assets/font5x7.inc) drawn
  * into RGB8 buffers: row labels of the Fig. 2 grid, tick labels and titles
  * of charts. Glyphs are magnified by pixel replication (scale x scale blocks)
  * so text stays crisp at any size. Pure functions; any thread.
