@@ -8,6 +8,7 @@
  * a full command queue drops the command and says so on the message line.
  *
  * Threading: UI thread only (see tui.h). */
+#include "live/tui.h"
 #include "live/tui_impl.h"
 
 #include "common/sysutil.h"

@@ -10,7 +10,8 @@
 #include "live/layout.h"
 #include "live/link.h"
 #include "picture/cellplot.h"
-#include "live/tui.h"
+
+typedef struct tui tui; /* as in tui.h, the public face this state sits behind */
 
 #define TUI_LOG_KEEP 200     /* log lines the UI keeps */
 #define TUI_HISTORY 2048     /* stored points per series (see plot_series) */
