@@ -1,6 +1,7 @@
-/* app/run/train_loop.h — the training run shared by headless `irvi train` and the
- * live session: epochs, validation, metrics log, checkpoints, best model,
- * fine-tuning, --max-updates. It runs on whichever thread calls it (the main
+/* app/run/train_loop.h — the training run shared by headless `irvi train`, the
+ * live session and the experiments: epochs, validation, metrics log,
+ * checkpoints, best model, fine-tuning, --max-updates. What to do comes in a
+ * train_plan (not the command line's flags); the trainer from run/build.h. It runs on whichever thread calls it (the main
  * thread headless, the engine thread live) and talks to the outside only
  * through run_hooks, so it never prints and never touches the UI itself.
  */
