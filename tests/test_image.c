@@ -1,4 +1,4 @@
-/* tests/test_image.c — the engine's pictures (irvi/image.h): the built-in
+/* tests/test_image.c — the picture library (app/picture/picture.h): the built-in
  * font, the Fig. 2 grid, line charts and atomic PNG files.
  *
  * The grid is rendered from deliberately asymmetric images (stb's "F" idea:
@@ -9,7 +9,7 @@
  * irvi_plot_layout reports.
  */
 #include "check.h"
-#include "irvi/image.h"
+#include "picture/picture.h"
 
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * and sizes below LAYOUT_MIN_* (including 0x0, 1x1 and negatives) are
  * flagged too_small with every rect empty. No curses involved. */
 #include "check.h"
-#include "layout.h"
+#include "live/layout.h"
 
 static void check_size(int rows, int cols)
 {

@@ -1,4 +1,4 @@
-/* tests/test_link_tsan.c — app/link.c, the engine/UI boundary, under two
+/* tests/test_link_tsan.c — app/live/link.c, the engine/UI boundary, under two
  * threads, written to be run under ThreadSanitizer as well (any build works;
  * -Db_sanitize=thread makes the data-race check meaningful).
  *
@@ -16,7 +16,7 @@
  *   log        lines arrive in order (older ones may be dropped by the ring).
  */
 #include "check.h"
-#include "link.h"
+#include "live/link.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-/* tests/test_sdlview.c — the SDL Figure 2 window (app/sdlview.c).
+/* tests/test_sdlview.c — the SDL Figure 2 window (app/live/sdlview.c).
  *
  * (a) Without DISPLAY and WAYLAND_DISPLAY, sdlview_open returns NULL and
  *     its note says there is no display. Always run.
@@ -11,8 +11,8 @@
  * Exit 0 pass, 1 fail; with no display at all only (a) runs.
  */
 #include "check.h"
-#include "export.h"
-#include "sdlview.h"
+#include "live/export.h"
+#include "live/sdlview.h"
 
 #include <SDL.h>
 #include <math.h>
@@ -279,7 +279,7 @@ static void test_window(void)
     free(t);
 }
 
-/* PNG export (app/export.c): needs no display, so it runs in both modes. */
+/* PNG export (app/live/export.c): needs no display, so it runs in both modes. */
 static int png_file_ok(const char *path, int w, int h)
 {
     FILE *f = fopen(path, "rb");

@@ -7,6 +7,5 @@
 #include "refine.h"
 #include "eval.h"
 #include "train.h"
-#include "image.h"
 #include "classify.h"
 #endif

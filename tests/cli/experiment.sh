@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/cli/experiment.sh — `irvi experiment` from the outside: the listing,
 # bad flags and names exit 2 with a message naming what is wrong (no data
-# needed); with MNIST present, each experiment of app/exp_{table1,exact,fig2,
+# needed); with MNIST present, each experiment of app/experiments/exp_{table1,exact,fig2,
 # refsteps,curves}.c runs at the hidden tiny budget (seconds each) and writes
 # results.json, its PNGs and section.md, all non-empty with the numbers the
 # section promises; `irvi experiment report` assembles them (figures copied

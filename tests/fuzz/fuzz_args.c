@@ -1,11 +1,11 @@
-/* tests/fuzz/fuzz_args.c — the command-line value parsers of app/args.c
+/* tests/fuzz/fuzz_args.c — the command-line value parsers of app/common/args.c
  * (linked directly) plus the engine's --layers and --algo parsers. The input
  * is split into argv at NUL bytes; every argument is offered to args_data
  * (which may consume the next one) and otherwise to each value parser, with
  * the ranges the commands use. Results must respect the ranges asked for. */
 #include "fuzz_util.h"
 
-#include "args.h"
+#include "common/args.h"
 
 #include <irvi/irvi.h>
 #include <math.h>

@@ -15,7 +15,7 @@
 #   amat  irvi_amat_load                           engine/data_amat.c
 #   mat   irvi_mat_load_caltech (matio)            engine/data_mat.c
 #   ckpt  irvi_model_load / irvi_trainer_resume    engine/ckfile.c, checkpoint.c
-#   args  args_* flag parsers, --layers, --algo    app/args.c, engine/model.c
+#   args  args_* flag parsers, --layers, --algo    app/common/args.c, engine/model.c
 #
 # First every file in tests/fuzz/regressions/<name>/ is replayed (earlier
 # crashes, fixed). Then each harness runs with -timeout=5 -rss_limit_mb=2048:
@@ -98,16 +98,12 @@ build_obj() { # source -> object, compiled for fuzzing
         [ "$(stat -c %Y "$obj")" -ge "$headers_time" ]; then
         return 0
     fi
-    # stb_image_write inside png.c is not warning-clean
-    [ "$(basename "$src")" = png.c ] && extra=(-w)
     "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer-no-link "${extra[@]}" -c "$src" -o "$obj"
 }
 t0=$(date +%s)
-# the engine's sources as meson builds them: engine_src in engine/meson.build,
-# plus png.c (its own small library there)
+# the engine's sources as meson builds them: engine_src in engine/meson.build
 mapfile -t srcs < <(sed -n '/^engine_src = files(/,/)/p' "$ROOT/engine/meson.build" |
     grep -oE "'[A-Za-z0-9_/]+\.c'" | tr -d "'" | sed "s|^|$ROOT/engine/|")
-srcs+=("$ROOT/engine/png.c")
 [ ${#srcs[@]} -gt 5 ] || { echo "FAIL: cannot read engine_src from engine/meson.build"; exit 1; }
 objs=()
 for src in "${srcs[@]}"; do
@@ -143,7 +139,7 @@ fi
 # ---- harnesses -------------------------------------------------------------
 for h in "${HARNESSES[@]}"; do
     extra=()
-    [ "$h" = args ] && extra=("$ROOT/app/args.c")
+    [ "$h" = args ] && extra=("$ROOT/app/common/args.c")
     if ! "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer "$ROOT/tests/fuzz/fuzz_$h.c" "${extra[@]}" \
             "$OUT/libirvi-fuzz.a" "${LIBS[@]}" -o "$OUT/fuzz_$h"; then
         echo "FAIL: building fuzz_$h"

@@ -1,0 +1,23 @@
+/* app/common/args.h — strict parsing of command-line values. Each parser prints
+ * "irvi: --flag: what is wrong" to stderr and returns -1 on bad input. */
+#ifndef IRVI_APP_ARGS_H
+#define IRVI_APP_ARGS_H
+
+int args_int(const char *flag, const char *text, long lo, long hi, int *out);
+int args_float(const char *flag, const char *text, double lo, double hi, int lo_open, float *out);
+/* "K,M,gamma" e.g. "20,20,0.1" into an AIR option set (validated). */
+int args_refine(const char *flag, const char *text, int *K, int *M, float *gamma);
+/* The value of a flag that needs one: argv[*i + 1], advancing *i. */
+const char *args_value(int argc, char **argv, int *i);
+
+#endif
+
+#include <irvi/data.h>
+
+/* The data flags shared by the commands that read a dataset:
+ * --data NAME, --data-dir DIR, --binarize stochastic|threshold, --data-seed S.
+ * If argv[*i] is one of them, consume it (and its value) into o and return 1;
+ * return 0 if it is not a data flag, -1 on a bad value. */
+int args_data(int argc, char **argv, int *i, irvi_data_opts *o);
+/* "3,17,42" into idx (at most cap); returns the count, or -1 with a message. */
+int args_digits(const char *flag, const char *text, int *idx, int cap);
