@@ -226,8 +226,11 @@ static void sbatch_wrapper(sbuf *b)
               "while kill -0 \"$pid\" 2>/dev/null; do wait \"$pid\"; rc=$?; done\n"
               "echo \"== $(date '+%%F %%T') job ${SLURM_JOB_ID} exit $rc\" >&2\n"
               "if [ \"$rc\" -eq 75 ] || [ \"$rc\" -eq 143 ]; then\n"
-              "    # stopped by SIGTERM (time limit, preemption, scontrol requeue): run again\n"
-              "    scontrol requeue \"$SLURM_JOB_ID\" 2>/dev/null || true\n"
+              "    # stopped by SIGTERM (time limit, preemption, scontrol requeue): run again.\n"
+              "    # This task only: the array's own id would requeue every task of it.\n"
+              "    if [ -n \"${SLURM_ARRAY_TASK_ID:-}\" ]; then self=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\n"
+              "    else self=$SLURM_JOB_ID; fi\n"
+              "    scontrol requeue \"$self\" 2>/dev/null || true\n"
               "fi\n"
               "exit \"$rc\"\n");
 }
@@ -734,8 +737,8 @@ int exp_jobs_report(FILE *md, const char *root)
             const char *b = strstr(text, "\"budget\": \"");
             if (b)
                 sscanf(b + 11, "%31[^\"]", budget);
-            fprintf(md, "| %s | finished (budget %s) | %s | %s | %s |\n", ids[i], budget,
-                    exp_cell(key_num(text, "\"updates\": "), c1, sizeof c1),
+            fprintf(md, "| %s | finished (budget %s) | %.0f | %s | %s |\n", ids[i], budget,
+                    key_num(text, "\"updates\": "),
                     exp_cell(key_num(text, "\"valid_lb\": "), c2, sizeof c2),
                     exp_cell(key_num(text, "\"train_seconds\": "), c3, sizeof c3));
             printf("report: model %s finished\n", ids[i]);
