@@ -225,7 +225,7 @@ static void sbatch_wrapper(sbuf *b)
               "wait \"$pid\"; rc=$?\n"
               "while kill -0 \"$pid\" 2>/dev/null; do wait \"$pid\"; rc=$?; done\n"
               "echo \"== $(date '+%%F %%T') job ${SLURM_JOB_ID} exit $rc\" >&2\n"
-              "if [ \"$rc\" -eq 75 ] || [ \"$rc\" -eq 143 ]; then\n"
+              "if [ -n \"${SLURM_JOB_ID:-}\" ] && { [ \"$rc\" -eq 75 ] || [ \"$rc\" -eq 143 ]; }; then\n"
               "    # stopped by SIGTERM (time limit, preemption, scontrol requeue): run again.\n"
               "    # This task only: the array's own id would requeue every task of it.\n"
               "    if [ -n \"${SLURM_ARRAY_TASK_ID:-}\" ]; then self=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\n"

@@ -5,8 +5,11 @@
 #   2. the plan of `irvi experiment fig2 --budget tiny --max-updates U --jobs
 #      parallel` (two models, rws20 and rws200, one evaluation); the report
 #      before anything ran marks both models unfinished (not started);
-#   3. one training line run by hand and stopped by SIGTERM: checkpoint, exit
-#      75; the report marks that model unfinished (checkpoint);
+#   3. one training job run through the plan's Slurm batch script outside
+#      Slurm (SLURM_ARRAY_TASK_ID=1 bash train.sbatch) with SIGTERM sent to the
+#      batch shell only, as --signal=B:TERM@S does before the time limit: the
+#      shell forwards it, irvi checkpoints and exits 75, and so does the script;
+#      the report marks that model unfinished (checkpoint);
 #   4. run-parallel.sh 2 (parallel -j 2 over train.txt, then eval.txt, then the
 #      report): the stopped model resumes, both finish, fig2 is evaluated, the
 #      report has the finished rows and the fig2 section;
@@ -67,16 +70,18 @@ echo "ok: report before the jobs: $(grep -cE '^\| .* \| \*\*unfinished' "$dir/re
 
 # ---- 3. a training line stopped by SIGTERM --------------------------------------
 line=$(grep " rws200 " "$jobs/train.txt")
-bash -c "exec $line" > "$dir/term.out" 2> "$dir/term.err" &
+[ "$(sed -n 's/^1) set -- \(.*\) ;;$/\1/p' "$jobs/train.sbatch")" = "$line" ] ||
+    { echo "FAIL: task 1 of train.sbatch is not line 2 of train.txt"; fail=1; }
+env -u SLURM_JOB_ID SLURM_ARRAY_TASK_ID=1 bash "$jobs/train.sbatch" > "$dir/term.out" 2> "$dir/term.err" &
 pid=$!
 for i in $(seq 600); do grep -q "starting training" "$dir/term.err" && break; sleep 0.1; done
 sleep 1
-kill -TERM "$pid"
+kill -TERM "$pid" # the batch shell only
 wait "$pid"; rc=$?
 if [ "$rc" -ne 75 ] || [ ! -s "$jobs/models/rws200/checkpoint.irvi" ]; then
     echo "FAIL: SIGTERM: exit $rc (want 75), checkpoint $(ls "$jobs/models/rws200" 2>&1)"; cat "$dir/term.err"; fail=1
 else
-    echo "ok: SIGTERM: exit 75, $(grep -h 'stopped by SIGTERM' "$dir/term.err" | cut -c1-80)"
+    echo "ok: SIGTERM to the batch shell: forwarded, exit 75, $(grep -h 'stopped by SIGTERM' "$dir/term.err" | cut -c1-80)"
 fi
 "$irvi" experiment report --root "$root" --out "$dir/rep1" > /dev/null 2>&1
 grep -qE "^\| rws200 \| \*\*unfinished\*\*: checkpoint" "$dir/rep1/README.md" ||
