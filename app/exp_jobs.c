@@ -423,6 +423,7 @@ typedef struct {
     const char *id;
     double last_print;
     long total;
+    double train_seconds;   /* of training steps (validation excluded), as exp_train */
 } job_state;
 
 static int job_poll(void *user, irvi_trainer *t)
@@ -436,6 +437,7 @@ static void job_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, c
 {
     (void)t;
     job_state *s = user;
+    s->train_seconds += sm->seconds;
     double now = now_seconds();
     if (now - s->last_print < 10 && sm->update != 1)
         return;
@@ -626,11 +628,10 @@ int exp_jobs_train_model(exp_ctx *c, const char *id)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
 
-    job_state js = {id, 0, s.max_updates};
+    job_state js = {id, 0, s.max_updates, before};
     run_hooks h = {&js, job_poll, job_step, job_epoch, job_valid, job_say};
-    double t0 = now_seconds();
     run_result r = train_loop(&a, &p, t, &h);
-    double total = before + (now_seconds() - t0);
+    double total = js.train_seconds;
     long updates = irvi_trainer_updates(t);
     int epochs = irvi_trainer_epoch(t);
     irvi_trainer_free(t);
