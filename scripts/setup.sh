@@ -31,7 +31,8 @@ fi
 install_packages() {
     local pkgs=(meson ninja-build pkg-config gcc clang libopenblas-dev
                 libncurses-dev libsdl2-dev libstb-dev libmatio-dev zlib1g-dev
-                xvfb x11-apps tmux dataset-fashion-mnist)
+                xvfb x11-apps tmux dataset-fashion-mnist
+                parallel slurm-wlm munge) # the job-plan tests (tests/cli/jobs_*.sh)
     if ! command -v npm >/dev/null 2>&1; then
         pkgs+=(npm)
     fi

@@ -122,6 +122,10 @@ int exp_model_spec_for(const exp_ctx *c, const char *id, exp_model_spec *s)
         s->o.valid_n = 20;
         s->o.valid_N = 5;
     }
+    if (c->max_updates > 0) { /* --max-updates: the tests of job plans */
+        s->max_updates = c->max_updates;
+        s->epochs = 1000000;
+    }
     return 0;
 }
 

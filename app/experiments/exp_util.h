@@ -42,6 +42,8 @@ typedef struct {
      * (exp_util.h: exp_model_override); ID as in EXP_MODEL_IDS */
     int nmodels;
     const char *model_id[16], *model_path[16];
+    long max_updates;              /* --max-updates N (> 0): every model trains N updates
+                                      whatever the budget (tests; experiments/exp_jobs.h) */
 } exp_ctx;
 
 /* The command: `irvi experiment ...` (arguments after its name; exit code). */

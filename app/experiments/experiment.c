@@ -5,6 +5,7 @@
  * in app/experiments/exp_NAME.c; their shared helpers in exp_util.c. */
 #include "experiments/experiment.h"
 #include "common/sysutil.h"
+#include "experiments/exp_jobs.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -61,7 +62,20 @@ static void usage(FILE *f)
             "  --model-ID FILE        use this trained model instead of training model ID\n"
             "                         (ID: %s)\n"
             "report and all:\n"
-            "  --out DIR              where README.md goes (default report)\n",
+            "  --out DIR              where README.md goes (default report)\n"
+            "job plans (NAME or all; README: Running the paper budget on a cluster):\n"
+            "  --jobs slurm|parallel|list  write ROOT/jobs/ instead of running: one job per\n"
+            "                         model to train (irvi experiment train-model ID ...: starts,\n"
+            "                         resumes from its checkpoint, or skips a complete model),\n"
+            "                         one per experiment to evaluate, then the report. slurm:\n"
+            "                         submit.sh + train/eval/report.sbatch (job arrays, --requeue,\n"
+            "                         SIGTERM before the time limit, afterok); parallel:\n"
+            "                         run-parallel.sh over train.txt and eval.txt; list: print\n"
+            "                         the command lines. Plans use --threads (default 2) per job\n"
+            "  --time T               Slurm time limit per job (default 1-00:00:00)\n"
+            "  --max-updates N        every model trains N updates whatever the budget (tests)\n"
+            "       irvi experiment train-model ID [options]   one training job of a plan:\n"
+            "                         ROOT/jobs/models/ID; SIGTERM checkpoints, exits 75\n",
             EXP_MODEL_IDS);
 }
 
@@ -73,6 +87,7 @@ static void usage(FILE *f)
 typedef struct {
     exp_ctx c;
     const char *out;   /* report directory */
+    exp_jobs_opts jobs; /* --jobs: write a plan (jobs.mode non-NULL) */
 } exp_args;
 
 static int parse(int argc, char **argv, exp_args *a, int report)
@@ -115,6 +130,20 @@ static int parse(int argc, char **argv, exp_args *a, int report)
             a->c.seed = (uint64_t)s;
         } else if (!strcmp(f, "--data-dir"))
             a->c.data_dir = v;
+        else if (!strcmp(f, "--jobs")) {
+            if (strcmp(v, "slurm") && strcmp(v, "parallel") && strcmp(v, "list")) {
+                fprintf(stderr, "irvi: --jobs: '%s' (expected slurm, parallel or list)\n", v);
+                return -1;
+            }
+            a->jobs.mode = v;
+        } else if (!strcmp(f, "--time"))
+            a->jobs.time_limit = v;
+        else if (!strcmp(f, "--max-updates")) {
+            int u;
+            if (args_int(f, v, 1, 2000000000, &u))
+                return -1;
+            a->c.max_updates = u;
+        }
         else if (!strncmp(f, "--model-", 8)) {
             if (!exp_model_known(f + 8)) {
                 fprintf(stderr, "irvi: %s: unknown model id '%s' (known: %s)\n", f, f + 8,
@@ -296,6 +325,9 @@ static int report(const exp_args *a)
             missing++;
     }
     fprintf(f, "Sections: %d of %d present.\n\n", have, NORDER);
+    int unfinished = exp_jobs_report(f, a->c.root); /* a job plan's models, if any */
+    if (unfinished)
+        printf("report: %d planned model%s unfinished\n", unfinished, unfinished > 1 ? "s" : "");
     for (int i = 0; i < NORDER; i++) {
         snprintf(sec, sizeof sec, "%s/%s/section.md", a->c.root, report_order[i]);
         if (access(sec, R_OK) != 0)
@@ -338,6 +370,23 @@ int cmd_experiment(int argc, char **argv)
     }
     const char *what = argv[0];
     exp_args a;
+    if (!strcmp(what, "train-model")) { /* a training job of a plan (exp_jobs.h) */
+        if (argc < 2 || !exp_model_known(argv[1])) {
+            fprintf(stderr, "irvi: experiment train-model ID: model id (%s)\n", EXP_MODEL_IDS);
+            return 2;
+        }
+        if (parse(argc - 2, argv + 2, &a, -1))
+            return 2;
+        if (a.jobs.mode) {
+            fprintf(stderr, "irvi: experiment train-model: --jobs makes no sense here\n");
+            return 2;
+        }
+        a.c.stop = &app_stop_signal;
+        a.c.name = "jobs";
+        irvi_set_threads(a.c.threads);
+        app_catch_stop_signals(APP_STOP_CANCEL);
+        return exp_jobs_train_model(&a.c, argv[1]);
+    }
     if (!strcmp(what, "list")) {
         if (argc > 1) {
             fprintf(stderr, "irvi: experiment list takes no options\n");
@@ -356,6 +405,15 @@ int cmd_experiment(int argc, char **argv)
         return 2;
     if (is_report)
         return report(&a);
+    if (a.jobs.mode) { /* a plan instead of a run */
+        const char *names[NEXP];
+        int n = 0;
+        for (int i = 0; i < NEXP; i++)
+            if (!e || e == &experiments[i])
+                names[n++] = experiments[i].name;
+        a.jobs.signal_seconds = 300;
+        return exp_jobs_plan(&a.c, names, n, &a.jobs);
+    }
     a.c.stop = &app_stop_signal;
     irvi_set_threads(a.c.threads);
     app_catch_stop_signals(APP_STOP_CANCEL);
