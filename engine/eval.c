@@ -1,5 +1,5 @@
-/* engine/eval.c — estimators under a posterior's current q (spec 6.1-6.3)
- * and average reconstructions (spec 7), for both families: the family's
+/* engine/eval.c — estimators under a posterior's current q (DESIGN §6.1-6.3)
+ * and average reconstructions (DESIGN §7), for both families: the family's
  * table draws the samples and weighs them (draw_weigh, draw_decode) and
  * gives the analytic part of the bound (lb_term); the loop is shared.
  *

@@ -1,4 +1,4 @@
-/* engine/optim.c — the parameter update (spec 10).
+/* engine/optim.c — the parameter update (DESIGN §10).
  *
  * RMSprop is the reference's centred form with momentum ([IRVI] utils/op.py),
  * per parameter with state n = gbar = delta = 0 at the start:

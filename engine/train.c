@@ -1,4 +1,4 @@
-/* engine/train.c — training step by step (spec 4, 5.1, 9, 10).
+/* engine/train.c — training step by step (DESIGN §4, 5.1, 9, 10).
  *
  * One step takes the next minibatch of the epoch's permutation:
  *   1. mu0 = recognition(x)                       (irvi_posterior_set_data)

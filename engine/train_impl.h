@@ -16,7 +16,7 @@
  *
  * with lb(t; mu) = sum_i t_i log mu_i + (1 - t_i) log(1 - mu_i) (affine in t,
  * so for weights summing to one, sum_n c_n lb(h_n; mu) = lb(sum_n c_n h_n; mu)).
- * The algorithms differ only in wgen, t and u (spec 4, 5.1, 9):
+ * The algorithms differ only in wgen, t and u (DESIGN §4, 5.1, 9):
  *
  *   AIR             wgen = 1/N,  t = mean_n h_n (or mu_K with analytic_rec)
  *   RWS             wgen = w~,   t = sum_n w~_n h_n      (samples from q_0)
@@ -29,7 +29,7 @@
  * -sum_n (w½_n - 1/N) log q0(h_n) = -lb(t) + lb(u): the two weight sets each
  * sum to one, so the affine lb splits into two cross-entropies.
  *
- * The sleep phase (spec 5.2, train_sleep.c) adds, on every sleep_interleave-th
+ * The sleep phase (DESIGN §5.2, train_sleep.c) adds, on every sleep_interleave-th
  * update, J_sleep = -sum_d sum_l lb(h_dl; mu0_l(x_d)) over dreams (x_d, h_d) ~ p:
  * the same cross-entropy with the dreamed latents as hard targets.
  */

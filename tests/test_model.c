@@ -1,5 +1,5 @@
 /* tests/test_model.c — the model (engine/model.c, binary/sbn_fwd.c, binary/recog.c)
- * against naive double-precision references written here from the spec
+ * against naive double-precision references written here from docs/DESIGN.md
  * (sections 1-2): log p(x,h) for SBNs of 1-3 layers, DARN, the tanh
  * generative layer and the squashed means; the recognition chain; central
  * finite differences of both analytic gradients; ancestral sampling against

@@ -1,6 +1,6 @@
 /* tests/test_refine.c — AIR (engine/refine.c, binary/air.c) and the estimators
  * (engine/eval.c, engine/exact.c) against exact enumeration of all latent
- * states of tiny models (spec 12b): exact log p(x), the exact ELBO and the
+ * states of tiny models (DESIGN §12b): exact log p(x), the exact ELBO and the
  * exact moments of the importance weights under the current means give the
  * expectation and the standard error (SE) of every Monte Carlo quantity, and
  * the tolerances are 5 SE (plus float rounding). Seeds are fixed; the test was
@@ -294,7 +294,7 @@ static void check_estimators(const char *what, const irvi_arch *a, uint64_t seed
         double ga = 2 / u2, gb = -1 / (u2 * u2);
         double se_ess = sqrt(fmax(ga * ga * va + gb * gb * vb + 2 * ga * gb * cab, 0));
         /* only where the sample mean of r^2 is near normal (relative SE < 10%): with
-         * heavy tails it is skewed and the ESS overestimates (spec 12 item 13) */
+         * heavy tails it is skewed and the ESS overestimates (DESIGN §12 item 13) */
         if (sqrt(vb) / u2 < 0.1) {
             n_ess++;
             bad_ess += fabs(res[b].ess - 1 / u2) > 5 * se_ess + 1e-3;
@@ -426,7 +426,7 @@ static void check_chunks(int n, int N, int Hn, uint64_t seed)
     irvi_model_free(m);
 }
 
-/* ---- 3b. one AIR step = the formula of spec 3, computed here in double ---------
+/* ---- 3b. one AIR step = the formula of DESIGN §3, computed here in double ---------
  * The step's draws are replicated from the same seed (layer by layer, sample
  * by sample, as the posterior draws them), then the weights, the update and
  * the clamp are recomputed in double: the engine's new means must agree. */

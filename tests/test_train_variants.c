@@ -1,5 +1,5 @@
 /* tests/test_train_variants.c — the RWS sleep phase and BiHM training
- * (spec 5.2, 9): options; finite-difference checks of the sleep loss and of
+ * (DESIGN §5.2, 9): options; finite-difference checks of the sleep loss and of
  * the BiHM loss (weights held constant); BiHM's loss equals its stated form
  * -sum w½ log p - sum (w½ - 1/N) log q0; sleep updates alone move q0 toward
  * the exact posterior (expected KL(p(h|x) || q0(h|x)) over x ~ p, all by

@@ -272,7 +272,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         if (r)
             return -1;
     }
-    if (a->gaussian) { /* VAE defaults (spec 8): 500 softplus units each side, GDIR step 0.003 */
+    if (a->gaussian) { /* VAE defaults (DESIGN §8): 500 softplus units each side, GDIR step 0.003 */
         if (!gh_set) a->gen_hidden = 500;
         if (!rh_set) a->rec_hidden = 500;
         if (!algo_set) a->o.algo = IRVI_ALGO_VAE;

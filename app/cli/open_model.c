@@ -2,7 +2,6 @@
 #include "cli/open_model.h"
 #include "common/sysutil.h"
 
-#include "cli/commands.h"
 
 #include <stdio.h>
 

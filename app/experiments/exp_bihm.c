@@ -1,8 +1,8 @@
-/* app/experiments/exp_bihm.c — Supplement 4 (spec 9, 11): a 3-layer SBN (200-200-200)
+/* app/experiments/exp_bihm.c — Supplement 4 (DESIGN §9, 11): a 3-layer SBN (200-200-200)
  * trained with AIR against one trained as a bidirectional Helmholtz machine
  * (BiHM: weights sqrt(p/q), p ascends sum w½ dlog p, q ascends
  * sum (w½ - 1/N) dlog q), and BiHM+: the BiHM model evaluated after AIR
- * refinement with BiHM weights. Test NLL by importance sampling (spec 6.2).
+ * refinement with BiHM weights. Test NLL by importance sampling (DESIGN §6.2).
  *
  * The AIR model is the runner's air200-200-200 (shared with Table 1 through
  * the model cache); the BiHM model gets the same architecture, updates,
@@ -115,9 +115,9 @@ int exp_bihm(exp_ctx *c)
     md_row(md, "AIR, refined by AIR", &air.r, 92.40);
     md_row(md, "BiHM, q0", &bihm.u, 93.30);
     md_row(md, "BiHM+ (refined with BiHM weights)", &bihm.r, 92.90);
-    fprintf(md, "\nNLL = −log p̂(x), the importance-sampling estimate of spec 6.2 with the "
+    fprintf(md, "\nNLL = −log p̂(x), the importance-sampling estimate of DESIGN §6.2 with the "
                 "stated proposal, in nats (lower is better); the paper does not say which "
-                "estimator gave its BiHM numbers (spec 13). BiHM trains p with the weights "
+                "estimator gave its BiHM numbers (DESIGN §13). BiHM trains p with the weights "
                 "softmax(½ log w) of N samples of q0 and q with (w½ − 1/N); BiHM+ refines q0 by "
                 "AIR with weights sqrt(p/q). Data: LeCun MNIST binarized stochastically once, "
                 "not the paper's fixed binarization.\n\n");

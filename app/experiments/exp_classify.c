@@ -1,8 +1,8 @@
 /* app/experiments/exp_classify.c — classification on refined posteriors (paper 5.4,
- * spec 10 "Classifier experiment" and 11): a 200-unit SBN trained with RWS
+ * DESIGN §10 "Classifier experiment" and 11): a 200-unit SBN trained with RWS
  * gives, for every image, the recognition network's means theta_0 = mu_0 and
  * the means theta_K = mu_K after K = 20 AIR steps (M = 20, gamma = 0.1, the
- * test-time refinement of spec 6.5); a classifier with one hidden layer of
+ * test-time refinement of DESIGN §6.5); a classifier with one hidden layer of
  * 100 sigmoid units is trained on each, and a 200-100 one on the binary
  * pixels, with 10 % dropout on hidden units and L2 2e-4 (irvi/classify.h).
  * Repeated with fresh classifier seeds; test error mean and standard
@@ -257,7 +257,7 @@ static void write_md(const exp_ctx *c, const cls_budget *b, const exp_train_info
                     "its features from an RWS model trained for 500 epochs; compare the ordering "
                     "(raw < refined < unrefined error) rather than the values.\n\n");
     fprintf(md, "Features: θ0 = μ0, the recognition network's means, and θK = μK after K = %d "
-                "AIR steps (M = %d, γ = %g, spec 6.5), computed once per image and held fixed "
+                "AIR steps (M = %d, γ = %g, DESIGN §6.5), computed once per image and held fixed "
                 "(no gradient into the recognition network). Model: `%s` (%s", b->air.K, b->air.M,
             (double)b->air.gamma, ti->path, ti->source ? ti->source : "?");
     if (ti->updates >= 0)
@@ -288,7 +288,7 @@ static void write_md(const exp_ctx *c, const cls_budget *b, const exp_train_info
             pm(PAPER_GAIN, PAPER_GAIN_STD, p, sizeof p));
     fprintf(md, "Differences from the paper: our MNIST is LeCun's, binarized stochastically once "
                 "(seed 1234), last 10,000 training images as validation (as the reference code's "
-                "classifier, spec 10); the reference code re-ran the refinement every minibatch, "
+                "classifier, DESIGN §10); the reference code re-ran the refinement every minibatch, "
                 "we refine each image once. Per-repeat numbers: `results.json`.\n\n");
 }
 

@@ -1,4 +1,4 @@
-/* app/experiments/exp_exact.c — the exact-likelihood check of paper 5.2 (spec 6.4, 11):
+/* app/experiments/exp_exact.c — the exact-likelihood check of paper 5.2 (DESIGN §6.4, 11):
  * a one-layer SBN of 20 units, small enough to sum over all 2^20 latent
  * states, so the IS estimate of log p(x) under q0 and under q refined by 100
  * AIR steps can be compared with the truth. */
@@ -13,8 +13,8 @@ int exp_exact(exp_ctx *c)
 {
     int n = (int)exp_pick(c, 20, 1000, 10000, 10000);
     int N = (int)exp_pick(c, 20, 1000, 10000, 100000);
-    /* the paper's 100 AIR steps at its test-time rate 0.01 (5.2; spec 3): at the
-     * training rate 0.1, 100 steps collapse q onto one mode (spec 12) and the
+    /* the paper's 100 AIR steps at its test-time rate 0.01 (5.2; DESIGN §3): at the
+     * training rate 0.1, 100 steps collapse q onto one mode (DESIGN §12) and the
      * refined estimate moves away from the exact value; M as in training */
     irvi_refine_opts air;
     irvi_refine_opts_default(&air);
@@ -94,7 +94,7 @@ int exp_exact(exp_ctx *c)
              "samples per digit; refinement: %d AIR steps, M = %d, γ = %g.",
              H, tr.updates, tr.source, n, N, air.K, air.M, (double)air.gamma);
     exp_md_budget(c, what);
-    fprintf(md, "The exact log p(x) sums over all 2^%d latent states (spec 6.4, %.1f s). The "
+    fprintf(md, "The exact log p(x) sums over all 2^%d latent states (DESIGN §6.4, %.1f s). The "
                 "IS estimate (Eq. 3) is a stochastic lower bound: refinement should move it "
                 "towards the exact value. Mean over the digits, in nats.\n\n", H, t_exact);
     static const char *const cols[] = {"", "ours", "gap to exact", "paper", "paper gap",

@@ -1,4 +1,4 @@
-/* app/exp_fig2.c — Figure 2 (paper 5.3, spec 7): top, the 25 test digits
+/* app/exp_fig2.c — Figure 2 (paper 5.3, DESIGN §7): top, the 25 test digits
  * whose expected reconstruction error improves most when a 20-unit SBN
  * trained with RWS refines its posterior for K = 20 AIR steps; bottom, the
  * "simplified posterior" (80% of mu0 set to 0.5) of a 200-unit RWS SBN
@@ -90,10 +90,10 @@ static int grid(exp_ctx *c, const irvi_model *m, const irvi_dataset *ds, const i
 
 int exp_fig2(exp_ctx *c)
 {
-    int scan = (int)exp_pick(c, 200, 10000, 10000, 10000); /* spec 7: the whole test set */
+    int scan = (int)exp_pick(c, 200, 10000, 10000, 10000); /* DESIGN §7: the whole test set */
     int N = (int)exp_pick(c, 10, 100, 100, 100);
     irvi_refine_opts air;
-    irvi_refine_opts_default(&air); /* K = 20, M = 20, gamma = 0.1 (spec 7) */
+    irvi_refine_opts_default(&air); /* K = 20, M = 20, gamma = 0.1 (DESIGN §7) */
     irvi_dataset *ds = NULL;
     if (exp_open_mnist(c, &ds))
         return 1;

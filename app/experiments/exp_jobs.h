@@ -21,7 +21,7 @@
 #ifndef IRVI_APP_EXP_JOBS_H
 #define IRVI_APP_EXP_JOBS_H
 
-#include "experiments/experiment.h"
+#include "experiments/exp_util.h"
 
 #include <stdio.h>
 

@@ -1,4 +1,4 @@
-/* app/exp_table1.c — Table 1 (paper 5.2, spec 6.5 and 11): SBNs with 1-3
+/* app/exp_table1.c — Table 1 (paper 5.2, DESIGN §6.5 and 11): SBNs with 1-3
  * layers of 200 units and DARN 200 / 500 (tanh-500 layer), each trained with
  * AIR and with RWS, then the test lower bound and IS log-likelihood under
  * the recognition network's q0 (x) and after test-time AIR (refined, √).
@@ -129,7 +129,7 @@ int exp_table1(exp_ctx *c)
 {
     int n = (int)exp_pick(c, 20, 500, 2000, 10000);
     int N = (int)exp_pick(c, 20, 1000, 10000, 100000);
-    irvi_refine_opts air; /* test-time AIR, spec 6.5: K = 20, M = 20, gamma = 0.1 */
+    irvi_refine_opts air; /* test-time AIR, DESIGN §6.5: K = 20, M = 20, gamma = 0.1 */
     irvi_refine_opts_default(&air);
     air.K = (int)exp_pick(c, 2, 20, 20, 20);
     exp_model_spec spec;
@@ -192,7 +192,7 @@ int exp_table1(exp_ctx *c)
                 "(Eq. 3); × uses the recognition network's q0, √ the posterior after test-time "
                 "AIR. The last column is the mean normalized ESS of the evaluation samples "
                 "(× / √). Training: AIR with K = %d, M = %d, γ = %g, RWS with the same N = %d "
-                "samples, RMSprop lr %g, batch %d (spec 4, 10).\n\n",
+                "samples, RMSprop lr %g, batch %d (DESIGN §4, 10).\n\n",
             spec.o.air.K, spec.o.air.M, (double)spec.o.air.gamma, spec.o.N, (double)spec.o.lr,
             spec.o.batch);
     md_set(md, "MNIST", mn, 0);
@@ -216,9 +216,9 @@ int exp_table1(exp_ctx *c)
     fprintf(md, "Differences from the paper's protocol: our MNIST is LeCun's, binarized "
                 "stochastically once (seed 1234) with the last 10,000 training images as the "
                 "validation set, not the fixed binarization of Salakhutdinov & Murray, so the "
-                "numbers are not strictly comparable (spec 10). The paper's 3-layer AIR value "
+                "numbers are not strictly comparable (DESIGN §10). The paper's 3-layer AIR value "
                 "(92.56) came from training with K = 50, γ = 0.05; ours uses K = 20, γ = 0.1 "
                 "throughout. DARN 200 has a linear recognition network, DARN 500 a tanh-500 "
-                "layer in it (spec 1.2). Numbers: `results.json`.\n\n");
+                "layer in it (DESIGN §1.2). Numbers: `results.json`.\n\n");
     return 0;
 }

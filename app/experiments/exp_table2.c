@@ -1,4 +1,4 @@
-/* app/exp_table2.c — Table 2 (paper 5.5, spec 8 and 11): a VAE with 200
+/* app/exp_table2.c — Table 2 (paper 5.5, DESIGN §8 and 11): a VAE with 200
  * Gaussian latents (softplus 500 / 500), the same VAE refined by GDIR at test
  * time, and a model trained with GDIR (decoder from samples of q_K, encoder
  * toward q_K); test lower bound and IS log-likelihood, unrefined and refined.
@@ -8,7 +8,7 @@
  *   short   300 updates each, 500 digits x 1000     (a few minutes on 2 cores)
  *   medium  6000 updates each, 1000 digits x 2000      (~20 minutes of one core)
  *   paper   500 epochs each, all 10,000 digits x 100,000
- * GDIR_{50,20} (spec 8: 50 samples, 20 steps) is trained with K = 20 steps;
+ * GDIR_{50,20} (DESIGN §8: 50 samples, 20 steps) is trained with K = 20 steps;
  * its per-step draws M and update samples N are 50 only at the paper budget
  * (1 below it), since a GDIR update costs K*M decoder passes.
  */
@@ -34,7 +34,7 @@ static void t2_spec(const exp_ctx *c, t2_model *t)
     s->gen_hidden = s->rec_hidden = 500;
     irvi_train_opts_default(&s->o);
     s->o.algo = t->algo;
-    s->o.lr = 1e-3f;            /* the README's VAE setting (the spec's sources conflict) */
+    s->o.lr = 1e-3f;            /* the README's VAE setting (the sources conflict, DESIGN §13) */
     int gdir = t->algo == IRVI_ALGO_GDIR;
     s->o.N = gdir ? (int)exp_pick(c, 1, 1, 1, 50) : 1;
     s->o.air.K = (int)exp_pick(c, 2, 20, 20, 20);

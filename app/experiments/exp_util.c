@@ -92,7 +92,7 @@ int exp_model_spec_for(const exp_ctx *c, const char *id, exp_model_spec *s)
     if (!strncmp(p, "caltech-", 8))
         p += 8;
     if (!strncmp(p, "darn-", 5)) {
-        /* spec 1.2: 200 -> tanh 500 -> 784 with a linear recognition net;
+        /* DESIGN §1.2: 200 -> tanh 500 -> 784 with a linear recognition net;
          * 500 -> tanh 500 -> 784 with a tanh-500 recognition layer */
         s->darn = 1;
         s->gen_hidden = 500;

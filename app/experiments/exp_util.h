@@ -46,12 +46,6 @@ typedef struct {
                                       whatever the budget (tests; experiments/exp_jobs.h) */
 } exp_ctx;
 
-/* The command: `irvi experiment ...` (arguments after its name; exit code). */
-int cmd_experiment(int argc, char **argv);
-
-/* "tiny", "short", "medium", "paper" */
-const char *exp_budget_name(exp_budget b);
-
 /* "tiny", "short", "medium", "paper" */
 const char *exp_budget_name(exp_budget b);
 
@@ -82,7 +76,7 @@ typedef struct {
     int epochs;             /* and at most this many epochs */
 } exp_model_spec;
 
-/* The spec of a model id under c's budget (paper settings, spec 1.2 and 10,
+/* The spec of a model id under c's budget (paper settings, DESIGN §1.2 and 10,
  * for the architecture and algorithm; the budget sets updates and
  * validation size). -1 for an unknown id. */
 int exp_model_spec_for(const exp_ctx *c, const char *id, exp_model_spec *s);
@@ -113,7 +107,7 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
 int exp_get_model(exp_ctx *c, const irvi_dataset *ds, const char *id, irvi_model **m,
                   exp_train_info *info);
 
-/* ---- evaluation (spec 6.5) --------------------------------------------- */
+/* ---- evaluation (DESIGN §6.5) --------------------------------------------- */
 
 typedef struct {
     double lb, lb_se;       /* mean lower bound (reference form, Eq. 1) and its s.e. */

@@ -15,6 +15,9 @@
 
 #include "experiments/exp_util.h"
 
+/* The command: `irvi experiment ...` (arguments after its name; exit code). */
+int cmd_experiment(int argc, char **argv);
+
 typedef struct {
     const char *name;              /* "table1", "exact", ... */
     const char *title;             /* one line for listings and the report */

@@ -1,5 +1,5 @@
 /* engine/binary/exact.c — exact log p(x) of a one-layer model with H <= 24 by
- * enumerating all 2^H latent states (spec 6.4). Bit i of the state index is
+ * enumerating all 2^H latent states (DESIGN §6.4). Bit i of the state index is
  * unit i. The states go in tasks of C; per task the output logits
  * A = Hbits G_0 + c_0 and the per-state constant
  * k(h) = log p(h) + sum_d log(1 - mean(A_hd)) are computed once for all data

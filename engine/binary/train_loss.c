@@ -1,6 +1,6 @@
 /* engine/binary/train_loss.c — the minibatch loss every binary training algorithm
  * reduces to (train_impl.h): its value, its gradient, and each algorithm's
- * generative weights and recognition targets (spec 4, 5.1, 9).
+ * generative weights and recognition targets (DESIGN §4, 5.1, 9).
  */
 #include "kernels.h"
 #include "sbn_train.h"

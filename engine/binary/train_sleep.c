@@ -1,10 +1,10 @@
-/* engine/binary/train_sleep.c — the sleep phase of reweighted wake-sleep (spec 5.2,
+/* engine/binary/train_sleep.c — the sleep phase of reweighted wake-sleep (DESIGN §5.2,
  * [RWS]): every sleep_interleave updates, sleep_interleave * batch dreams
  * (x, h) ~ p are drawn ancestrally (irvi_model_sample: the one DARN
  * convention of the density) and the recognition network ascends
  * sum_d log q0(h_d | x_d), unweighted.
  *
- * Our q0 is the deterministic mean-field chain of spec 2, so log q0(h|x) of a
+ * Our q0 is the deterministic mean-field chain of DESIGN §2, so log q0(h|x) of a
  * dream is the Bernoulli log-mass of its latents under the chain's means: the
  * same cross-entropy as every wake recognition loss, with hard targets h_d,
  * through the same recognition code (model_recognize / model_grad_rec).

@@ -1,13 +1,13 @@
 /* engine/gaussian/gdir.c — the Gaussian posterior: its parameters (mu, rho = log
  * sigma) per example, gradient-descent iterative refinement (GDIR, paper
- * Eq. 7, spec 8) and the estimators with the Gaussian proposal (spec 6).
+ * Eq. 7, DESIGN §8) and the estimators with the Gaussian proposal (DESIGN §6).
  *
  * GDIR step (per example b, M fresh eps_m ~ N(0, I), h_m = mu + sigma eps_m):
  *   g_mu  = (1/M) sum_m dlog p(x|h_m)/dh - mu
  *   g_rho = (1/M) sum_m dlog p(x|h_m)/dh * eps_m * sigma + 1 - sigma^2
  *   v <- 0.9 v + gamma g;  theta <- theta + v     (theta = mu and rho)
- * The gradient is the example's own (not divided by the batch size, spec
- * 12.7), and the decoder is a constant. The candidate is checked before it
+ * The gradient is the example's own (not divided by the batch size, DESIGN
+ * §12.7), and the decoder is a constant. The candidate is checked before it
  * is committed, so a non-finite step leaves the posterior as it was. rho is
  * not clamped (the reference clamps rho >= -10 inside its Gaussian densities;
  * the entropy term 1 - sigma^2 of g_rho keeps sigma away from 0 here).

@@ -1,4 +1,4 @@
-/* engine/gaussian/vae_model.c — the Gaussian-latent model (spec 8): architecture, tensor
+/* engine/gaussian/vae_model.c — the Gaussian-latent model (DESIGN §8): architecture, tensor
  * layout, encoder and decoder passes with their hand-written backward passes,
  * Gaussian densities, and the public model entry points for such models.
  *

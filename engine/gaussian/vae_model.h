@@ -1,4 +1,4 @@
-/* engine/gaussian/vae_model.h — the Gaussian-latent model (VAE, spec 8).
+/* engine/gaussian/vae_model.h — the Gaussian-latent model (VAE, DESIGN §8).
  *
  * Model (irvi/model.h): Z = H_1 Gaussian latents, prior N(0, I);
  *   encoder  a1 = (x - xbar) E1 + e1,  e = softplus(a1),  (mu | rho) = e E2 + e2

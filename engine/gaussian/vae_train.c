@@ -1,15 +1,15 @@
-/* engine/gaussian/vae_train.c — training Gaussian (VAE) models (spec 8): the VAE
+/* engine/gaussian/vae_train.c — training Gaussian (VAE) models (DESIGN §8): the VAE
  * baseline and GDIR training, with the trainer's optimizer, validation and
  * checkpoints unchanged (train.c's step skeleton calls vae_train_update
  * through the family table).
  *
  * Both minimize a batch-MEAN loss, as the reference does for these models
- * (spec 12.7; the binary algorithms sum over the batch), see vae_train.h:
+ * (DESIGN §12.7; the binary algorithms sum over the batch), see vae_train.h:
  *   VAE   h = mu0 + sigma0 eps (reparameterized: the decoder's gradient with
  *         respect to h flows back into the encoder), loss -log p(x|h) + KL(q0||p);
  *   GDIR  mu_K, rho_K from air.K GDIR steps (constants, no backprop through
  *         the refinement); decoder from N samples of q_K, encoder toward q_K
- *         through KL(q_K || q0(psi)) (spec 8):
+ *         through KL(q_K || q0(psi)) (DESIGN §8):
  *           dKL/dmu0  = (mu0 - muK) / sigma0^2
  *           dKL/drho0 = 1 - (sigmaK^2 + (muK - mu0)^2) / sigma0^2.
  * L2: l2 ||W||^2 on every weight matrix (not the biases).

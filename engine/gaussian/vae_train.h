@@ -6,7 +6,7 @@
 #include "train_impl.h"
 
 /* The minibatch loss of the Gaussian algorithms for the fixed noise in
- * w->geps (N*n rows), batch-mean as in the reference (spec 8, 12.7):
+ * w->geps (N*n rows), batch-mean as in the reference (DESIGN §8, 12.7):
  *   VAE:  J = (1/n) sum_b [ -(1/N) sum_s log p(x_b | mu0_b + sigma0_b eps_sb)
  *                           + KL(q0_b || N(0,I)) ]                 + l2 sum ||W||^2
  *   GDIR: J = (1/n) sum_b [ -(1/N) sum_s log p(x_b | muK_b + sigmaK_b eps_sb)

@@ -1,4 +1,4 @@
-/* irvi/classify.h — a small feed-forward classifier (paper 5.4, spec 10):
+/* irvi/classify.h — a small feed-forward classifier (paper 5.4, DESIGN §10):
  * features (raw pixels, or the posterior means mu_0 / mu_K of a model) go
  * through 1 or 2 hidden layers of sigmoid units into a softmax over the
  * classes, trained by minibatch RMSprop (or SGD) on the cross-entropy with
@@ -28,7 +28,7 @@ typedef struct {
     int hidden[IRVI_CLASSIFIER_MAX_HIDDEN]; /* sigmoid units per hidden layer */
     int n_classes;          /* 10 */
     int batch;              /* minibatch size (100) */
-    irvi_optimizer opt;     /* RMSprop (engine/optim.c, spec 10) */
+    irvi_optimizer opt;     /* RMSprop (engine/optim.c, DESIGN §10) */
     float lr;               /* 1e-4 (paper 5.4) */
     float l2;               /* 2e-4 (paper 5.4) */
     float dropout_hidden;   /* rate on hidden units (0.1) */

@@ -26,7 +26,7 @@ extern "C" {
 
 typedef enum { IRVI_PRIOR_FACTORIZED = 0, IRVI_PRIOR_DARN = 1 } irvi_prior;
 
-/* Latent variables. Gaussian models are VAEs (spec 8, paper 5.5), with
+/* Latent variables. Gaussian models are VAEs (DESIGN §8, paper 5.5), with
  * L = 1, Z = H[0] latents, a factorized prior only and both deterministic
  * layers required (softplus, not tanh):
  *   encoder  e = softplus((x - xbar) E1 + e1),  (mu | rho) = e E2 + e2,

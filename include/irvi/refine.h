@@ -12,7 +12,7 @@
  * is q(h|x) = N(mu, diag sigma^2) per example. mu0/mu of layer 0 hold the
  * means mu (n, Z) and irvi_posterior_logsigma0/_logsigma the log standard
  * deviations rho = log sigma (n, Z). The refinement step is then gradient-
- * descent iterative refinement (GDIR, paper Eq. 7, spec 8) instead of AIR:
+ * descent iterative refinement (GDIR, paper Eq. 7, DESIGN §8) instead of AIR:
  * with M fresh noise draws eps_m ~ N(0, I) and h_m = mu + sigma eps_m, the
  * per-example gradient of L^ = (1/M) sum_m log p(x|h_m) - KL(q||N(0,I)),
  *   g_mu  = (1/M) sum_m dlog p(x|h_m)/dh - mu,
@@ -40,7 +40,7 @@ typedef struct {
     int bihm;       /* 1: weights sqrt(p/q) (bidirectional Helmholtz machine, supplement s4) */
 } irvi_refine_opts;
 
-/* The GDIR step size of the spec (gamma for Gaussian models). */
+/* The GDIR step size of DESIGN §8 (gamma for Gaussian models). */
 #define IRVI_GDIR_GAMMA_DEFAULT 0.003f
 
 /* The refinement of a model's latent family: "AIR" (binary) or "GDIR"

@@ -25,13 +25,13 @@ typedef enum {
                                    the sleep phase with sleep_interleave > 0 */
     IRVI_ALGO_AIR_REWEIGHT = 2, /* AIR, p gradient importance-weighted (supplement) */
     IRVI_ALGO_AIR_INCLUSIVE = 3, /* reweighted AIR + inclusive-KL recognition loss */
-    /* Gaussian (VAE) models only (spec 8); both minimize batch-mean losses: */
+    /* Gaussian (VAE) models only (DESIGN §8); both minimize batch-mean losses: */
     IRVI_ALGO_VAE = 4,          /* reparameterized ELBO, N samples of q_0, through the encoder */
     IRVI_ALGO_GDIR = 5,         /* GDIR (air.K steps of size air.gamma, air.M draws) without
                                    backprop through it; decoder from N samples of q_K, encoder
                                    toward q_K by KL(q_K || q_0) */
     /* binary again (appended so stored algorithm numbers keep their meaning): */
-    IRVI_ALGO_BIHM = 6          /* bidirectional Helmholtz machine (spec 9): N samples of q_0,
+    IRVI_ALGO_BIHM = 6          /* bidirectional Helmholtz machine (DESIGN §9): N samples of q_0,
                                    w~ = softmax(lw / 2); p ascends sum w~ dlog p, q ascends
                                    sum (w~ - 1/N) dlog q */
 } irvi_algo;
