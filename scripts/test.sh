@@ -102,6 +102,8 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 if [ $default_ok = 1 ]; then
     stage_begin "fuzz (build, quick run)"
     run_tests build "build (fuzz: regressions, corpus, quick fixed run)" --suite fuzz
+    # its executions per harness (meson keeps the output in its log)
+    sed -n '/^== fuzz summary/,/^no crashes\|^CRASHES/p' build/meson-logs/testlog.txt 2> /dev/null
 fi
 
 # ------------------------------------------------------------------ optional
