@@ -9,7 +9,7 @@
 #   fixed   fixed libFuzzer seeds and execution counts per harness (60-90 s
 #           each on a 2-core machine, cut at 150 s), from the committed corpus
 #           alone: the same inputs every time. scripts/test.sh runs the same
-#           seeds with a tenth of the executions (tests/fuzz/run.sh --quick);
+#           seeds with 1-10 % of the executions (tests/fuzz/run.sh --quick);
 #           this is the full run, e.g. before a release or after a loader change.
 #   random  a random seed (printed; -seed=S reproduces it) for SECONDS per
 #           harness on the working corpus build-fuzz/corpus/<name>, kept

@@ -15,8 +15,8 @@
 #                   (irvi inside tmux, say) is a failure too.
 #   4. build/       the fuzz suite: every regression input and the whole seed
 #                   corpus replayed, then the quick fixed-seed libFuzzer run of
-#                   tests/fuzz/run.sh --quick (a tenth of the long fixed run,
-#                   <= 15 s per harness, two at a time). The long fixed run and
+#                   tests/fuzz/run.sh --quick (1-10 % of the long fixed run's
+#                   executions, <= 15 s per harness, two at a time). The long fixed run and
 #                   random campaigns: scripts/fuzz.sh.
 #   5. --valgrind   also scripts/check-valgrind.sh (engine suite under memcheck)
 #      --tsan       also scripts/check-tsan.sh (ThreadSanitizer, 1 BLAS thread)
