@@ -16,9 +16,48 @@ T0=$(date +%s)
 
 say() { printf '== %s\n' "$*"; }
 
+# Stage times: stage_begin NAME ... stage_end prints the wall and CPU time
+# (user + system of the waited-for child processes, from /proc) of the
+# stage, and final_line prints them all as a table before the result line.
+STAGES=()
+STAGE_NAME=
+cpu_ticks() { # CPU time of this shell's waited-for children, in clock ticks
+    local stat
+    read -r stat < /proc/$$/stat 2> /dev/null || { echo 0; return; }
+    stat=${stat##*) } # after "pid (comm) ": fields 3 on
+    set -- $stat
+    echo $((${14} + ${15})) # cutime + cstime (fields 16 and 17)
+}
+TICKS=$(getconf CLK_TCK 2> /dev/null || echo 100)
+T0_US=${EPOCHREALTIME/./}
+C0=$(cpu_ticks)
+stage_begin() {
+    [ -n "$STAGE_NAME" ] && stage_end
+    STAGE_NAME=$1
+    STAGE_T=${EPOCHREALTIME/./}
+    STAGE_C=$(cpu_ticks)
+}
+stage_end() {
+    [ -n "$STAGE_NAME" ] || return 0
+    local wall cpu line
+    wall=$(((${EPOCHREALTIME/./} - STAGE_T) / 1000))
+    cpu=$((($(cpu_ticks) - STAGE_C) * 1000 / TICKS))
+    line=$(printf '%-28s %7.1fs wall %7.1fs CPU' "$STAGE_NAME" "$((wall))e-3" "$((cpu))e-3")
+    STAGES+=("$line")
+    say "stage $line"
+    STAGE_NAME=
+}
+
 final_line() {
     [ "$DONE" = 1 ] && return
     DONE=1
+    stage_end
+    if [ ${#STAGES[@]} -gt 0 ]; then
+        say "stage times (CPU: user + system of all processes; 2 cores give up to 2 s per s)"
+        printf '   %s\n' "${STAGES[@]}"
+        printf '   %-28s %7.1fs wall %7.1fs CPU\n' "all" "$(((${EPOCHREALTIME/./} - T0_US) / 1000))e-3" \
+            "$((($(cpu_ticks) - C0) * 1000 / TICKS))e-3"
+    fi
     say "total time $(($(date +%s) - T0))s"
     local line="$PASSED passed, $FAILED failed"
     if [ "$SKIPPED" -gt 0 ]; then

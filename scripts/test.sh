@@ -4,8 +4,8 @@
 #   bash scripts/test.sh [--valgrind] [--tsan]
 #
 #   1. scripts/setup.sh (packages, MNIST)          unless IRVI_SKIP_SETUP=1
-#   2. build/       default options, every test suite (engine, app, and fuzz:
-#                   the fixed-seed libFuzzer run of tests/fuzz/run.sh)
+#   2. build/       default options: the engine and app suites (cli_killresume
+#                   with 8 kills instead of 12: IRVI_KILLRESUME_KILLS)
 #   3. build-asan/  ASan+UBSan, debugoptimized: the engine and app suites
 #                   (the CLI scripts, the link stress test, the TUI under tmux,
 #                   the SDL window under Xvfb). Not the fuzz suite: it builds
@@ -13,13 +13,21 @@
 #                   process writes sanitizer reports to files (log_path), so a
 #                   report from a process no test checks the exit status of
 #                   (irvi inside tmux, say) is a failure too.
-#   4. --valgrind   also scripts/check-valgrind.sh (engine suite under memcheck)
+#   4. build/       the fuzz suite: every regression input and the whole seed
+#                   corpus replayed, then the quick fixed-seed libFuzzer run of
+#                   tests/fuzz/run.sh --quick (1-10 % of the long fixed run's
+#                   executions, <= 15 s per harness, two at a time). The long fixed run and
+#                   random campaigns: scripts/fuzz.sh.
+#   5. --valgrind   also scripts/check-valgrind.sh (engine suite under memcheck)
 #      --tsan       also scripts/check-tsan.sh (ThreadSanitizer, 1 BLAS thread)
 #
 # Results are counted from meson's own build*/meson-logs/testlog.json (see
 # scripts/check-lib.sh). A stage that cannot run (setup, configure or build
 # failure) counts as one failure. The last line of output is always
 # "N passed, M failed[, S skipped]", and the exit status is 0 iff M == 0.
+# Each stage prints its wall and CPU time when it ends, and a table of them
+# all comes before that last line. About 5-6 minutes after setup on an idle
+# 2-core machine.
 # Runs from any directory, needs no TTY or stdin.
 set -uo pipefail
 
@@ -34,7 +42,7 @@ for arg in "$@"; do
     case $arg in
         --valgrind) WITH_VALGRIND=1 ;;
         --tsan) WITH_TSAN=1 ;;
-        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "test.sh: unknown option '$arg' (--valgrind, --tsan)" >&2
            FAILED=$((FAILED + 1)); exit 2 ;;
     esac
@@ -44,6 +52,7 @@ done
 if [ "${IRVI_SKIP_SETUP:-0}" = "1" ]; then
     say "setup skipped (IRVI_SKIP_SETUP=1)"
 else
+    stage_begin "setup"
     say "setup"
     if ! bash "$ROOT/scripts/setup.sh"; then
         stage_fail "setup"
@@ -51,13 +60,19 @@ else
 fi
 
 # ------------------------------------------------------------------ default
+stage_begin "default build"
 say "build/ (default options)"
+default_ok=0
 if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
         && build build; then
-    run_tests build "build (all suites)"
+    default_ok=1
+    stage_begin "default tests"
+    # 8 kills (the script's own default is 12, its minimum 5)
+    IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
 fi
 
 # ------------------------------------------------------------------ sanitizers
+stage_begin "asan build"
 say "build-asan/ (address,undefined)"
 reports=$(reports_dir asan)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports/report
@@ -71,6 +86,7 @@ if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimize
     mapfile -t tests < <(meson test -C build-asan --list --suite engine --suite app 2> /dev/null |
         sed -n 's|^irvi:[a-z]* / ||p' | grep -vx sdlview)
     [ ${#tests[@]} -gt 0 ] || tests=(--suite engine --suite app)
+    stage_begin "asan tests"
     run_tests build-asan "build-asan (engine and app suites)" "${tests[@]}" --timeout-multiplier 3
     # SDL unloads libX11 and its drivers (dlclose) at SDL_Quit, so LSan sees
     # their allocations as leaks from unknown code: the SDL window test runs
@@ -81,6 +97,14 @@ if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimize
     check_reports "$reports" "build-asan"
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# ------------------------------------------------------------------ fuzz
+if [ $default_ok = 1 ]; then
+    stage_begin "fuzz (build, quick run)"
+    run_tests build "build (fuzz: regressions, corpus, quick fixed run)" --suite fuzz
+    # its executions per harness (meson keeps the output in its log)
+    sed -n '/^== fuzz summary/,/^no crashes\|^CRASHES/p' build/meson-logs/testlog.txt 2> /dev/null
+fi
 
 # ------------------------------------------------------------------ optional
 # add_check NAME SCRIPT: run a check script, add the counts of its last line.
@@ -98,8 +122,8 @@ add_check() {
         stage_fail "$name (no result line)"
     fi
 }
-[ $WITH_VALGRIND = 1 ] && add_check valgrind "$ROOT/scripts/check-valgrind.sh"
-[ $WITH_TSAN = 1 ] && add_check tsan "$ROOT/scripts/check-tsan.sh"
+[ $WITH_VALGRIND = 1 ] && stage_begin "valgrind" && add_check valgrind "$ROOT/scripts/check-valgrind.sh"
+[ $WITH_TSAN = 1 ] && stage_begin "tsan" && add_check tsan "$ROOT/scripts/check-tsan.sh"
 
 final_line
 [ "$FAILED" -eq 0 ]

@@ -321,11 +321,13 @@ static void hl_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm, co
                       : (sm->batch == 1 || sm->batch % 50 == 0 || sm->batch == sm->batches);
     if (!show)
         return;
-    char eta[32];
-    app_fmt_duration(p->eta_seconds, eta, sizeof eta);
-    fprintf(stderr, "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  ETA %s%s",
+    char eta[32], eta_ep[32];
+    app_fmt_duration(p->eta_run, eta, sizeof eta);
+    app_fmt_duration(p->eta_seconds, eta_ep, sizeof eta_ep);
+    fprintf(stderr,
+            "%sepoch %d/%d  batch %d/%d  lb %.3f  lb0 %.3f  ess %.4f  %.0f ex/s  ETA %s (epoch %s)%s",
             s->tty ? "\r\033[K" : "", sm->epoch + 1, p->total_epochs, sm->batch, sm->batches, p->lb,
-            p->lb0, p->ess, p->ex_per_s, eta, s->tty ? "" : "\n");
+            p->lb0, p->ess, p->ex_per_s, eta, eta_ep, s->tty ? "" : "\n");
     fflush(stderr);
     s->last_draw = now;
 }

@@ -12,18 +12,19 @@ typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int computes; /* runs the BLAS: checked first (irvi_blas_check) */
 } command;
 
 static const command commands[] = {
-    {"data", cmd_data, "data info NAME        describe a dataset (splits, size, mean, md5)"},
-    {"train", cmd_train, "train [options]       train a model with AIR / RWS (irvi train --help)"},
-    {"eval", cmd_eval, "eval --model FILE     lower bound, IS log-likelihood, ESS: unrefined vs refined"},
-    {"refine", cmd_refine, "refine --model FILE   the refinement lab: step AIR on chosen digits"},
-    {"export", cmd_export, "export --model FILE   PNG of truth / unrefined / refined reconstructions"},
-    {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates"},
-    {"import", cmd_import, "import --params FILE  the PyTorch peer's parameter file (SBNPARM2) to an irvi model"},
-    {"export-params", cmd_export_params, "export-params --model FILE  an irvi model as the peer's parameter file"},
-    {"experiment", cmd_experiment, "experiment NAME|all|list|report   the paper's experiments and their report"},
+    {"data", cmd_data, "data info NAME        describe a dataset (splits, size, mean, md5)", 0},
+    {"train", cmd_train, "train [options]       train a model with AIR / RWS (irvi train --help)", 1},
+    {"eval", cmd_eval, "eval --model FILE     lower bound, IS log-likelihood, ESS: unrefined vs refined", 1},
+    {"refine", cmd_refine, "refine --model FILE   the refinement lab: step AIR on chosen digits", 1},
+    {"export", cmd_export, "export --model FILE   PNG of truth / unrefined / refined reconstructions", 1},
+    {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates", 1},
+    {"import", cmd_import, "import --params FILE  the PyTorch peer's parameter file (SBNPARM2) to an irvi model", 0},
+    {"export-params", cmd_export_params, "export-params --model FILE  an irvi model as the peer's parameter file", 0},
+    {"experiment", cmd_experiment, "experiment NAME|all|list|report   the paper's experiments and their report", 1},
 };
 
 static void usage(FILE *f)
@@ -42,7 +43,37 @@ static void usage(FILE *f)
     fprintf(f,
             "\n"
             "  irvi --help       this text;  irvi COMMAND --help  options of a command\n"
-            "  irvi --version    version\n");
+            "  irvi --version    version, the BLAS library and its self-check\n");
+}
+
+/* Refuse to compute on a BLAS whose products are wrong (irvi_blas_check). */
+static int blas_ok(void)
+{
+    if (irvi_blas_check() == IRVI_OK)
+        return 1;
+    fprintf(stderr, "irvi: refusing to run: %s\n", irvi_last_error());
+    return 0;
+}
+
+static void version(void)
+{
+    irvi_blas_info b;
+    irvi_blas_get_info(&b);
+    printf("irvi %s\n", IRVI_VERSION_STRING);
+    printf("BLAS: %s\n", b.library);
+    if (b.coretype_env)
+        printf("BLAS core type: %s (OPENBLAS_CORETYPE=%s)\n", b.core, b.coretype_env);
+    else
+        printf("BLAS core type: %s (OPENBLAS_CORETYPE unset)\n", b.core);
+    if (b.threads > 0)
+        printf("BLAS threads: %d (irvi splits large products over its own threads)\n", b.threads);
+    else
+        printf("BLAS threads: unknown\n");
+    if (b.passed)
+        printf("BLAS check: passed (sgemm NN, TN, NT against a plain loop, %.1f ms)\n",
+               b.check_ms);
+    else
+        printf("BLAS check: FAILED: %s\n", b.message);
 }
 
 /* `irvi` alone: the default live session (AIR, SBN-200, binarized MNIST) in
@@ -80,18 +111,24 @@ static int live_default(void)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return live_default();
+        return blas_ok() ? live_default() : 1;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("irvi %s\n", IRVI_VERSION_STRING);
-        return 0;
+        version();
+        return irvi_blas_check() == IRVI_OK ? 0 : 1;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            int help = 0;
+            for (int k = 2; k < argc; k++)
+                help |= !strcmp(argv[k], "--help") || !strcmp(argv[k], "-h");
+            if (commands[i].computes && !help && !blas_ok())
+                return 1;
             return commands[i].run(argc - 2, argv + 2);
+        }
     fprintf(stderr, "irvi: unknown command '%s' (try irvi --help)\n", argv[1]);
     return 2;
 }

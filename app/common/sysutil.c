@@ -31,6 +31,8 @@ void app_fmt_duration(double s, char *buf, size_t cap)
 {
     if (!(s >= 0) || s > 1e8)
         snprintf(buf, cap, "?");
+    else if (s > 0 && s < 0.5) /* work is left: not "0s" */
+        snprintf(buf, cap, "<1s");
     else if (s < 60)
         snprintf(buf, cap, "%.0fs", s);
     else if (s < 3600)

@@ -92,7 +92,8 @@ typedef struct {
     int batch, batches;
     long updates;
     double examples_per_s;
-    double eta_seconds;      /* < 0 if unknown */
+    double eta_seconds;      /* to the end of the epoch, validation included; < 0 if unknown */
+    double eta_run_seconds;  /* to the end of the run; < 0 if unknown */
     double last_lb, last_ess;
     double best_valid_lb;    /* -inf until the first validation */
     int refine_steps;        /* refinement lab: steps taken on the chosen digits */

@@ -283,6 +283,7 @@ static void live_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm,
     s->st.updates = irvi_trainer_updates(t);
     s->st.examples_per_s = p->ex_per_s;
     s->st.eta_seconds = p->eta_seconds;
+    s->st.eta_run_seconds = p->eta_run;
     s->st.last_lb = p->lb;
     s->st.last_ess = p->ess;
     publish(s);
@@ -435,6 +436,7 @@ static int session_setup(session *s, const irvi_model *m, const irvi_dataset *ds
         link_log(&s->link, "no digits to show: %s", irvi_last_error());
     s->st.best_valid_lb = -INFINITY;
     s->st.eta_seconds = -1;
+    s->st.eta_run_seconds = -1;
     snprintf(s->st.dataset, sizeof s->st.dataset, "%s", irvi_dataset_name(ds));
     irvi_arch_describe(irvi_model_arch(m), s->st.model, sizeof s->st.model);
     return 0;

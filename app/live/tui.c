@@ -637,6 +637,7 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     setup_colors(t);
     t->st.best_valid_lb = -1.0 / 0.0;
     t->st.eta_seconds = -1;
+    t->st.eta_run_seconds = -1;
     werase(stdscr);
     wnoutrefresh(stdscr);
     layout_compute(LINES, COLS, &t->lay);

@@ -365,8 +365,10 @@ static void draw_status(tui *t, WINDOW *w)
         row_kv(&r, "batch", A_NORMAL, "%d / %d", s->batch, s->batches);
         row_kv(&r, "updates", A_NORMAL, "%ld", s->updates);
         row_kv(&r, "speed", A_NORMAL, "%.0f ex/s", s->examples_per_s);
-        app_fmt_duration(s->eta_seconds, v, sizeof v);
-        row_kv(&r, "ETA", A_NORMAL, "%s", v);
+        char ve[32];
+        app_fmt_duration(s->eta_run_seconds, v, sizeof v);
+        app_fmt_duration(s->eta_seconds, ve, sizeof ve);
+        row_kv(&r, "ETA", A_NORMAL, "%s (epoch %s)", v, ve);
         plot_format_value(s->last_lb, v, sizeof v);
         row_kv(&r, "last LB", t->attr[TC_TRAIN], "%s", v);
         plot_format_value(s->last_ess, v, sizeof v);

@@ -158,10 +158,40 @@ int train_save_checkpoint(const irvi_trainer *t, const out_paths *p, const run_h
     return 0;
 }
 
+/* Time estimates from the mean step time of this process (pauses excluded)
+ * and the last validation's time: both ETAs include the validations still to
+ * come, so neither reads 0s at an epoch boundary while the validation runs.
+ * Before the first validation its time is guessed from the step time and its
+ * sample counts (a step is batch x (K M + N) samples, a validation valid_n x
+ * (test K M + valid_N); all examples: assumed a fifth of the training set). */
+static void estimate_eta(run_progress *pr, const train_plan *a, const irvi_trainer *t,
+                         const irvi_step_metrics *sm, double step_s, double valid_s)
+{
+    const irvi_train_opts *o = irvi_trainer_opts(t);
+    long B = sm->batches, upd = irvi_trainer_updates(t);
+    /* batches from the start of this epoch to where the run stops */
+    long pos = (long)(pr->total_epochs - sm->epoch) * B;
+    if (a->max_updates > 0 && a->max_updates - upd < pos - sm->batch)
+        pos = sm->batch + (a->max_updates > upd ? a->max_updates - upd : 0);
+    long left = pos - sm->batch, ep_left = (B < pos ? B : pos) - sm->batch;
+    long valids = pos / B + (pos % B != 0);
+    if (!(valid_s >= 0)) {
+        double vn = o->valid_n > 0 ? o->valid_n : (double)B * o->batch / 5;
+        double per_valid = o->test_air.K * (double)o->test_air.M + o->valid_N;
+        double per_train = o->air.K * (double)o->air.M + o->N;
+        valid_s = step_s / o->batch * vn * per_valid / (per_train > 0 ? per_train : 1);
+    }
+    pr->eta_seconds = ep_left * step_s + valid_s;
+    pr->eta_run = left * step_s + valids * valid_s;
+}
+
 run_result train_loop(const train_plan *a, irvi_trainer *t, const run_hooks *h)
 {
     const out_paths *p = &a->out;
+    double step_sum = 0, valid_s = -1; /* for the ETAs: steps timed, last validation */
+    long steps = 0;
     run_progress pr = {0};
+    pr.eta_seconds = pr.eta_run = -1;
     pr.total_epochs = a->epochs + a->ft_epochs;
     double last_ckpt = app_now(), ep_t0 = app_now();
     long ep_ex = 0, ep_steps = 0;
@@ -195,6 +225,7 @@ run_result train_loop(const train_plan *a, irvi_trainer *t, const run_hooks *h)
                 train_save_checkpoint(t, p, h);
                 return RUN_FAILED;
             }
+            valid_s = em.valid_seconds;
             h->epoch(h->user, t, &em, partial, &pr);
             if (append_metrics(p, &em, phase, partial, h))
                 return RUN_FAILED;
@@ -243,7 +274,9 @@ run_result train_loop(const train_plan *a, irvi_trainer *t, const run_hooks *h)
         ep_steps++;
         double now = app_now(), el = now - ep_t0;
         pr.ex_per_s = ep_ex / (el > 0 ? el : 1e-9);
-        pr.eta_seconds = el / ep_steps * (sm.batches - sm.batch);
+        step_sum += sm.seconds;
+        steps++;
+        estimate_eta(&pr, a, t, &sm, step_sum / steps, valid_s);
         h->step(h->user, t, &sm, &pr);
         if (a->ckpt_every > 0 && now - last_ckpt >= a->ckpt_every) {
             if (train_save_checkpoint(t, p, h))

@@ -34,7 +34,8 @@ typedef struct {
 typedef struct {
     double lb, lb0, ess;    /* moving averages over ~20 steps */
     double ex_per_s;        /* in the current epoch */
-    double eta_seconds;     /* to the end of the current epoch */
+    double eta_seconds;     /* to the end of the current epoch, its validation included */
+    double eta_run;         /* to the end of the run (epochs, fine-tuning, --max-updates) */
     int total_epochs;
 } run_progress;
 

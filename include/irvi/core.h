@@ -62,6 +62,27 @@ int irvi_cancel_requested(void);
  * non-zero to cancel. */
 typedef int (*irvi_progress_fn)(void *user, double done, double total);
 
+/* ---- the BLAS self-check ------------------------------------------------
+ * Some OpenBLAS builds select kernels that compute wrong products (or crash)
+ * on processors newer than the build. irvi_blas_check() compares, once per
+ * process (a few ms; later calls return the cached result), small sgemm of
+ * the engine's shapes and transposes against a plain loop. On a mismatch it
+ * returns IRVI_ENUMERIC with a message naming the OpenBLAS core type and the
+ * fix (OPENBLAS_CORETYPE=...). The environment variable
+ * IRVI_BLAS_CHECK_CORRUPT=1 corrupts the reference, to test the refusal. */
+irvi_status irvi_blas_check(void);
+
+typedef struct {
+    const char *library;      /* openblas_get_config(), or a generic name */
+    const char *core;         /* openblas_get_corename(), or "unknown" */
+    const char *coretype_env; /* OPENBLAS_CORETYPE, or NULL when unset */
+    int threads;              /* openblas_get_num_threads(), -1 if unknown */
+    int passed;               /* irvi_blas_check() == IRVI_OK (runs it) */
+    const char *message;      /* why it failed, "" when passed */
+    double check_ms;          /* how long the check took */
+} irvi_blas_info;
+void irvi_blas_get_info(irvi_blas_info *out);
+
 /* ---- random numbers: xoshiro256**, independent streams by jump ---------- */
 typedef struct { uint64_t s[4]; } irvi_rng;
 

@@ -8,7 +8,9 @@
 #      batches of epoch 2, cut short and validated), uninterrupted.
 #   2. the same run with --ckpt-every 0.05 (a checkpoint every 50 ms), killed
 #      with SIGKILL again and again (12 times; 6 with IRVI_KILLRESUME_QUICK=1,
-#      which also makes the updates cheaper, for sanitized builds): during start-up, at random
+#      which also makes the updates cheaper, for sanitized builds;
+#      IRVI_KILLRESUME_KILLS=N sets the count, never below MIN_KILLS = 5:
+#      scripts/test.sh uses 8 and 5): during start-up, at random
 #      delays after training started, at the moment its temporary checkpoint
 #      file (checkpoint.irvi.tmp.<pid>) appears (mid-write), and once right
 #      after the validation at the end of epoch 1 (epoch-end). Each time it is restarted
@@ -64,6 +66,10 @@ if [ "${IRVI_KILLRESUME_QUICK:-0}" = 1 ]; then
     small=(--K 2 --M 2 --N 5)
 fi
 MIN_KILLS=5
+if [ -n "${IRVI_KILLRESUME_KILLS:-}" ]; then
+    MAX_KILLS=$IRVI_KILLRESUME_KILLS
+    [ "$MAX_KILLS" -ge $MIN_KILLS ] 2> /dev/null || MAX_KILLS=$MIN_KILLS
+fi
 common=(--headless --data mnist --data-dir "$mnist" --layers 10 --epochs 2
         --max-updates $MAX_UPDATES --valid-n 100 --valid-N 5 --batch 100 "${small[@]}"
         --threads 1 --seed 11)

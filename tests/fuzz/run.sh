@@ -2,13 +2,15 @@
 # tests/fuzz/run.sh — build the libFuzzer harnesses with clang outside meson
 # (into build-fuzz/ at the top of the tree, or $FUZZ_OUT) and run them.
 #
-#   bash tests/fuzz/run.sh [--fixed] [HARNESS...]        the fixed run (default;
-#                                  the test suite's): the same inputs every time
+#   bash tests/fuzz/run.sh --quick [HARNESS...]   the short fixed run of the test
+#                                  suite (meson test 'fuzz', scripts/test.sh)
+#   bash tests/fuzz/run.sh [--fixed] [HARNESS...]        the long fixed run (default;
+#                                  scripts/fuzz.sh): the same inputs every time
 #   bash tests/fuzz/run.sh --random SECONDS [HARNESS...]  a campaign, random seed
 #   bash tests/fuzz/run.sh SECONDS [HARNESS...]           (the same, older form)
 #   bash tests/fuzz/run.sh --regen-corpus                 rewrite tests/fuzz/corpus/
 #   (HARNESS...: default all five; IRVI_FUZZ_RANDOM=SECONDS turns a run without
-#   arguments, e.g. the meson test 'fuzz', into a --random one)
+#   arguments or a --quick one, e.g. the meson test 'fuzz', into a --random one)
 #
 # Harnesses (tests/fuzz/fuzz_<name>.c; seeds in tests/fuzz/corpus/<name>/):
 #   idx   irvi_idx_parse / irvi_idx_load           engine/data_idx.c
@@ -25,6 +27,10 @@
 #           each time): the same inputs every run, so a CI run fails when a
 #           code change breaks a loader, not on a lucky new find. Cut at 150 s
 #           per harness on a slow machine (then a prefix of the same inputs).
+#   quick   the same seeds with 1-10 % of the executions (5-10 s each), cut
+#           at 15 s; two harnesses at a time. Every regression input and the
+#           whole committed corpus are still run (libFuzzer executes its
+#           corpus before mutating); only the number of mutations is smaller.
 #   random  a random seed (printed: -seed=S reproduces it) for SECONDS on a
 #           working corpus build-fuzz/corpus/<name> (seeded from the committed
 #           one, kept between runs): the search for new crashes
@@ -42,9 +48,14 @@ ALL=(idx amat mat ckpt args)
 # the fixed run: harness, libFuzzer seed, executions (60-90 s each on this 2-core machine)
 declare -A FIXED_SEED=([idx]=6101 [amat]=6102 [mat]=6103 [ckpt]=6104 [args]=6105)
 declare -A FIXED_RUNS=([idx]=1200000 [amat]=2200000 [mat]=3200000 [ckpt]=220000 [args]=1600000)
+# the quick run (the test suite's): counts that finish in 5-10 s per harness on
+# a loaded 2-core machine (idx and ckpt run ~1000 inputs/s there: most of their
+# time is in the kernel, mapping and unmapping large buffers), cut at 15 s
+declare -A QUICK_RUNS=([idx]=8000 [amat]=60000 [mat]=60000 [ckpt]=6000 [args]=100000)
+CAP=150
 
 usage() {
-    echo "usage: $0 [--fixed] [HARNESS...] | --random SECONDS [HARNESS...] | SECONDS [HARNESS...] | --regen-corpus" >&2
+    echo "usage: $0 [--quick | --fixed] [HARNESS...] | --random SECONDS [HARNESS...] | SECONDS [HARNESS...] | --regen-corpus" >&2
     exit 2
 }
 MODE=fixed
@@ -52,6 +63,10 @@ SECS=
 case ${1:-} in
     --regen-corpus) MODE=regen ;;
     --fixed) shift ;;
+    --quick)
+        shift
+        MODE=quick
+        if [ -n "${IRVI_FUZZ_RANDOM:-}" ]; then MODE=random; SECS=$IRVI_FUZZ_RANDOM; fi ;;
     --random) MODE=random; SECS=${2:-}; shift 2 2> /dev/null || usage ;;
     -*) usage ;;
     '' | [a-z]*)
@@ -177,12 +192,18 @@ done
 if [ $MODE = random ]; then
     SEED=$(( (RANDOM << 15 | RANDOM) % 2000000000 + 1 ))
     echo "random run: ${SECS}s per harness, libFuzzer -seed=$SEED"
+elif [ $MODE = quick ]; then
+    CAP=15
+    echo "quick fixed run: fixed seeds, 1-10 % of the fixed run's executions, from the committed corpus"
 else
     echo "fixed run: fixed seeds and execution counts, from the committed corpus"
 fi
-for h in "${HARNESSES[@]}"; do
-    log=$OUT/fuzz-$h.log
+# fuzz_one H: one harness; its summary line goes to $OUT/line-H, details of a
+# crash to $OUT/fail-H; exit status 1 on a crash, leak, timeout or OOM.
+fuzz_one() {
+    local h=$1 log=$OUT/fuzz-$1.log t work how runs rc execs cov crash line
     t=$(date +%s)
+    rm -f "$OUT/fail-$h"
     if [ $MODE = random ]; then
         work=$OUT/corpus/$h
         mkdir -p "$work"
@@ -192,7 +213,9 @@ for h in "${HARNESSES[@]}"; do
         work=$OUT/fixed-corpus/$h
         rm -rf "$work"
         mkdir -p "$work"
-        how=(-seed="${FIXED_SEED[$h]}" -runs="${FIXED_RUNS[$h]}" -max_total_time=150)
+        runs=${FIXED_RUNS[$h]}
+        [ $MODE = quick ] && runs=${QUICK_RUNS[$h]}
+        how=(-seed="${FIXED_SEED[$h]}" -runs="$runs" -max_total_time=$CAP)
     fi
     "$OUT/fuzz_$h" "${how[@]}" -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=131072 -print_final_stats=1 \
         -artifact_prefix="$OUT/crashes/$h-" "$work" "$ROOT/tests/fuzz/corpus/$h" > "$log" 2>&1
@@ -203,23 +226,41 @@ for h in "${HARNESSES[@]}"; do
     crash=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n 1 | sed 's/Test unit written to //')
     line=$(printf '%-5s %10s execs in %4ss  %-20s corpus %s' "$h" "${execs:-?}" "$(($(date +%s) - t))" \
         "${cov:-}" "$(ls "$work" | wc -l)")
-    if [ $MODE = fixed ] && [ $rc -eq 0 ] && [ "${execs:-0}" -lt "${FIXED_RUNS[$h]}" ]; then
-        line="$line  (cut by the 150 s cap: not the full fixed run of ${FIXED_RUNS[$h]})"
+    if [ $MODE != random ] && [ $rc -eq 0 ] && [ "${execs:-0}" -lt "$runs" ]; then
+        line="$line  (cut by the $CAP s cap: not the full $MODE run of $runs)"
     fi
     if [ $rc -ne 0 ]; then
-        status=1
         line="$line  CRASH (exit $rc): ${crash:-see $log}"
-        echo "---- fuzz_$h failed; end of $log ----"
-        grep -E 'ERROR|SUMMARY|invariant|#[0-9]+ 0x' "$log" | head -n 25
+        { echo "---- fuzz_$h failed; end of $log ----"
+          grep -E 'ERROR|SUMMARY|invariant|#[0-9]+ 0x' "$log" | head -n 25; } > "$OUT/fail-$h"
     fi
-    summary+=("$line")
-    echo "$line"
+    echo "$line" > "$OUT/line-$h"
+    [ $rc -eq 0 ]
+}
+# the quick run: two harnesses at a time (each is one process, one core)
+jobs_max=1
+[ $MODE = quick ] && jobs_max=2
+for h in "${HARNESSES[@]}"; do
+    if [ $jobs_max -eq 1 ]; then
+        fuzz_one "$h" || status=1
+        cat "$OUT/fail-$h" 2> /dev/null
+        cat "$OUT/line-$h"
+        continue
+    fi
+    fuzz_one "$h" &
+    while [ "$(jobs -rp | wc -l)" -ge $jobs_max ]; do wait -n || status=1; done
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=1; done
+for h in "${HARNESSES[@]}"; do
+    [ $jobs_max -gt 1 ] && cat "$OUT/fail-$h" 2> /dev/null
+    summary+=("$(cat "$OUT/line-$h" 2> /dev/null || echo "$h: no result")")
+    grep -q CRASH "$OUT/line-$h" 2> /dev/null && status=1
 done
 
 if [ $MODE = random ]; then
     echo "== fuzz summary (random, -seed=$SEED, ${SECS}s per harness)"
 else
-    echo "== fuzz summary (fixed seeds and execution counts)"
+    echo "== fuzz summary ($MODE: fixed seeds and execution counts)"
 fi
 printf '%s\n' "${summary[@]}"
 [ $status -eq 0 ] && echo "no crashes" || echo "CRASHES FOUND (inputs kept in $OUT/crashes/)"
