@@ -15,6 +15,9 @@
  *   RNGS  8 u64: training stream, shuffle stream
  *   POSN  u32 epoch batch batches, u64 updates, u32 ntrain, ntrain u32 permutation
  *   METR  u32 has_best, f64 best_lb, f64 epoch lb sum, u64 epoch examples, f64 epoch seconds
+ *   DATA  u32 n, name (n bytes, zero-padded to 4), u32 binarize, u64 seed: the
+ *         training set — only when recorded (models trained before it have
+ *         none and load with no data recorded)
  *   SLEP  u32 sleep_interleave — only when the sleep phase is on, so other
  *         checkpoints stay byte-for-byte as before; absent means 0
  * Unknown tags are skipped, so later versions can add sections. Every size is
@@ -53,6 +56,41 @@ static void put_model_sections(wbuf *b, const irvi_model *m, const float *params
     ck_sec_begin(b, "XBAR");
     ck_put_f32s(b, m->xbar, (size_t)a->D);
     ck_sec_end(b);
+    if (m->data_name[0]) {
+        uint32_t n = (uint32_t)strlen(m->data_name);
+        uint8_t name[sizeof m->data_name] = {0};
+        memcpy(name, m->data_name, n);
+        ck_sec_begin(b, "DATA");
+        ck_put_u32(b, n);
+        for (uint32_t i = 0; i < n; i += 4)
+            ck_put_u32(b, (uint32_t)name[i] | (uint32_t)name[i + 1] << 8 |
+                              (uint32_t)name[i + 2] << 16 | (uint32_t)name[i + 3] << 24);
+        ck_put_u32(b, m->data_binarize);
+        ck_put_u64(b, m->data_seed);
+        ck_sec_end(b);
+    }
+}
+
+/* The optional DATA section into m; a damaged one is an error. */
+static irvi_status get_data(const ckfile *f, irvi_model *m)
+{
+    rcur c;
+    if (ck_section(f, "DATA", &c) != IRVI_OK)
+        return IRVI_OK; /* absent: trained before the section existed */
+    uint32_t n = ck_get_u32(&c);
+    if (!c.ok || n == 0 || n >= sizeof m->data_name)
+        return irvi_fail(IRVI_EFORMAT, "%s: bad DATA section (name of %u bytes)", f->path, n);
+    for (uint32_t i = 0; i < n; i += 4) {
+        uint32_t w = ck_get_u32(&c);
+        for (uint32_t k = 0; k < 4 && i + k < n; k++)
+            m->data_name[i + k] = (char)(w >> (8 * k));
+    }
+    m->data_name[n] = 0;
+    m->data_binarize = ck_get_u32(&c);
+    m->data_seed = ck_get_u64(&c);
+    if (!c.ok || c.pos != c.len || strlen(m->data_name) != n || m->data_binarize > 1)
+        return irvi_fail(IRVI_EFORMAT, "%s: bad DATA section", f->path);
+    return IRVI_OK;
 }
 
 static void put_air(wbuf *b, const irvi_refine_opts *a)
@@ -221,6 +259,8 @@ static irvi_status ck_model(const ckfile *f, const char *ptag, irvi_model **out)
         else
             ck_get_f32s(&c, m->xbar, (size_t)a.D);
     }
+    if (!st)
+        st = get_data(f, m);
     if (st) {
         irvi_model_free(m);
         return st;

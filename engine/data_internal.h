@@ -37,6 +37,8 @@ void irvi_md5_idx(const irvi_idx *idx, char out[33]);
 
 struct irvi_dataset {
     char name[64];
+    irvi_binarize binarize; /* as opened (grey-level sets); 0 for binary ones */
+    uint64_t seed;
     int rows, cols, D;
     int transposed;
     int n[3];

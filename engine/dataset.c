@@ -160,6 +160,8 @@ irvi_status irvi_dataset_open(const irvi_data_opts *o, irvi_dataset **out)
         return irvi_fail(IRVI_ENOMEM, "out of memory");
     }
     snprintf(ds->name, sizeof ds->name, "%s", o->name);
+    ds->binarize = o->binarize;
+    ds->seed = o->seed;
     irvi_status st;
     if (!strcmp(o->name, "binarized-mnist"))
         st = irvi_open_binarized_mnist(ds, dir);
@@ -357,6 +359,35 @@ void irvi_dataset_shape(const irvi_dataset *ds, int *rows, int *cols)
 const char *irvi_dataset_source_path(const irvi_dataset *ds, int i)
 {
     return ds && i >= 0 && i < ds->nsrc ? ds->src_path[i] : NULL;
+}
+
+void irvi_dataset_opts(const irvi_dataset *ds, irvi_data_opts *o)
+{
+    irvi_data_opts_default(o);
+    o->name = ds->name;
+    o->binarize = ds->binarize;
+    o->seed = ds->seed;
+}
+
+int irvi_dataset_present(const irvi_data_opts *o)
+{
+    const char *def = o && o->name ? irvi_data_default_dir(o->name) : NULL;
+    if (!def)
+        return 0;
+    char *dir = resolve_dir(o, def);
+    if (!dir)
+        return 0;
+    static const char *const first[] = {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz",
+                                        "binarized_mnist_train.amat",
+                                        "caltech101_silhouettes_28_split1.mat"};
+    int found = 0;
+    for (size_t i = 0; i < sizeof first / sizeof first[0] && !found; i++) {
+        char *p = irvi_path_join(dir, first[i], "");
+        found = p && access(p, R_OK) == 0;
+        free(p);
+    }
+    free(dir);
+    return found;
 }
 
 const char *irvi_dataset_source_md5(const irvi_dataset *ds, int i)

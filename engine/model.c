@@ -152,7 +152,32 @@ irvi_status irvi_model_copy_params(irvi_model *dst, const irvi_model *src)
         return irvi_fail(IRVI_EINVAL, "copying parameters between different architectures");
     memcpy(dst->p, src->p, sizeof(float) * src->np);
     memcpy(dst->xbar, src->xbar, sizeof(float) * src->arch.D);
+    memcpy(dst->data_name, src->data_name, sizeof dst->data_name);
+    dst->data_binarize = src->data_binarize;
+    dst->data_seed = src->data_seed;
     return IRVI_OK;
+}
+
+int irvi_model_data(const irvi_model *m, irvi_data_opts *o)
+{
+    if (!m || !m->data_name[0])
+        return 0;
+    irvi_data_opts_default(o);
+    o->name = m->data_name;
+    o->binarize = (irvi_binarize)m->data_binarize;
+    o->seed = m->data_seed;
+    return 1;
+}
+
+void irvi_model_set_data(irvi_model *m, const irvi_data_opts *o)
+{
+    if (!o || !o->name) {
+        m->data_name[0] = 0;
+        return;
+    }
+    snprintf(m->data_name, sizeof m->data_name, "%s", o->name);
+    m->data_binarize = (uint32_t)o->binarize;
+    m->data_seed = o->seed;
 }
 
 const irvi_arch *irvi_model_arch(const irvi_model *m) { return &m->arch; }

@@ -24,6 +24,11 @@ struct irvi_model {
     float *xbar;              /* (D) recognition centring, not trained */
     int nt;
     irvi_tensor t[MAX_TENSORS];
+    /* The data the model was trained on (empty name: not recorded; files
+     * from before the DATA section), so commands open the same set. */
+    char data_name[32];
+    uint32_t data_binarize;
+    uint64_t data_seed;
     /* Offsets into p of the family's tensors (SIZE_MAX when absent); one
      * family's set or the other's, never both (anonymous, so m->G, m->F1). */
     union {

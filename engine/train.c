@@ -202,6 +202,9 @@ irvi_status trainer_new(irvi_model *model, const irvi_dataset *ds, const irvi_tr
         irvi_trainer_free(t);
         return irvi_fail(IRVI_ENOMEM, "trainer buffers");
     }
+    irvi_data_opts dopts;
+    irvi_dataset_opts(ds, &dopts);
+    irvi_model_set_data(model, &dopts); /* saved with the model: commands reopen this set */
     if ((st = irvi_model_clone(model, &t->best)) || (st = irvi_posterior_create(model, B, &t->q))) {
         t->m = NULL;
         irvi_trainer_free(t);

@@ -35,7 +35,7 @@ for side in old new; do
     name=${r%%|*}; args=${r#*|}
     rm -rf "$W/$side/$name"; mkdir -p "$W/$side"
     # shellcheck disable=SC2086
-    "$B/app/irvi" train --headless $args --threads 2 --out "$W/$side/$name" \
+    "$B/app/irvi" train --headless --data mnist $args --threads 2 --out "$W/$side/$name" \
       > "$W/$side/$name.log" 2>&1 || bad "$side $name: train exited $?"
     [ "$name" = t50-rws20 ] && continue
     "$B/app/irvi" eval --model "$W/$side/$name/best.irvi" --split test --n 300 -N 500 \

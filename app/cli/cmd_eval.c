@@ -47,6 +47,7 @@ static int parse(int argc, char **argv, eval_args *a, int exact)
 {
     memset(a, 0, sizeof *a);
     irvi_data_opts_default(&a->data);
+    a->data.name = NULL; /* the model's own set unless --data (args_data_default) */
     a->seed = 1;
     a->N = exact ? 1000 : 5000;
     a->split = IRVI_SPLIT_TEST;

@@ -30,8 +30,10 @@ typedef struct {
 static void usage(FILE *f, int export)
 {
     fprintf(f,
-            "usage: irvi %s --model FILE [options]\n"
-            "  --model FILE           model or checkpoint (irvi train writes OUT/best.irvi)\n"
+            "usage: irvi %s [--model FILE] [options]\n"
+            "  --model FILE           model or checkpoint (irvi train writes OUT/best.irvi;\n"
+            "                         default: the shipped reference SBN-200 AIR model,\n"
+            "                         assets/" APP_REFERENCE_MODEL ")\n"
             "  --digits 3,17,42       test-set indices (default: one digit of each class)\n"
             "  --class C [--count N]  N random test digits of class C (default N = 5)\n"
             "  --K K --M M --gamma G  refinement: steps, samples per step, inference rate\n"
@@ -63,6 +65,7 @@ static int parse(int argc, char **argv, refine_args *a, int export)
 {
     memset(a, 0, sizeof *a);
     irvi_data_opts_default(&a->data);
+    a->data.name = NULL; /* the model's own set unless --data (args_data_default) */
     irvi_refine_opts_default(&a->air);
     a->seed = 1;
     a->count = 5;
@@ -113,8 +116,12 @@ static int parse(int argc, char **argv, refine_args *a, int export)
         }
 #undef VAL
     }
+    static char ref[4200];
+    if (!a->model && access(app_asset(APP_REFERENCE_MODEL, ref, sizeof ref), R_OK) == 0)
+        a->model = ref; /* the shipped reference model: refinement on a trained model */
     if (!a->model) {
-        fprintf(stderr, "irvi: --model FILE is required\n");
+        fprintf(stderr, "irvi: --model FILE is required (the reference model %s is not "
+                        "there)\n", ref);
         return -1;
     }
     if (export && !a->out) {

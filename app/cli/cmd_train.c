@@ -8,6 +8,7 @@
  * 130/143 stopped by SIGINT/SIGTERM after saving the checkpoint.
  */
 #include "cli/commands.h"
+#include "common/args.h"
 #include "common/sysutil.h"
 #include "live/session.h"
 #include "run/build.h"
@@ -179,7 +180,7 @@ static int p_opt(const char *flag, const char *v, irvi_optimizer *out)
 static int parse_args(int argc, char **argv, train_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->data = "mnist";
+    a->data = NULL; /* args_data_default decides */
     a->out = "irvi-run";
     a->layers = "200";
     a->data_seed = 1234;
@@ -395,7 +396,7 @@ static int run_headless(const train_plan *plan, irvi_trainer *t)
 
 /* ---- the command -------------------------------------------------------- */
 
-static int open_data(const train_args *a, irvi_dataset **ds)
+static int open_data(const train_args *a, const char *ckpt, irvi_dataset **ds)
 {
     irvi_data_opts d;
     irvi_data_opts_default(&d);
@@ -403,7 +404,14 @@ static int open_data(const train_args *a, irvi_dataset **ds)
     d.dir = a->dir;
     d.binarize = a->bin;
     d.seed = (uint64_t)a->data_seed;
+    irvi_model *rec = NULL; /* resuming: the checkpoint names its data */
+    if (!d.name && a->resume && irvi_model_load(ckpt, &rec) != IRVI_OK)
+        rec = NULL; /* the resume itself reports an unreadable checkpoint */
+    if (!d.name && a->resume && !rec)
+        d.name = "mnist";
+    args_data_default(&d, rec);
     irvi_status st = irvi_dataset_open(&d, ds);
+    irvi_model_free(rec);
     if (st) {
         app_report("opening the data", st);
         return -1;
@@ -469,7 +477,7 @@ int cmd_train(int argc, char **argv)
     irvi_dataset *ds = NULL;
     irvi_trainer *t = NULL;
     int rc = 1;
-    if (open_data(&a, &ds))
+    if (open_data(&a, pp->ckpt, &ds))
         goto done;
     if (app_mkdir_p(a.out) != 0) {
         fprintf(stderr, "irvi: --out: cannot create %s: %s\n", a.out, strerror(errno));

@@ -1,5 +1,6 @@
 /* app/cli/open_model.c — a model file and its data (see open_model.h). */
 #include "cli/open_model.h"
+#include "common/args.h"
 #include "common/sysutil.h"
 
 
@@ -17,9 +18,10 @@ int open_model(const char *path, int gamma_set, irvi_refine_opts *air, irvi_mode
     return 0;
 }
 
-int open_model_data(const char *path, const irvi_model *m, const irvi_data_opts *o,
+int open_model_data(const char *path, const irvi_model *m, irvi_data_opts *o,
                     irvi_dataset **ds)
 {
+    args_data_default(o, m);
     irvi_status st = irvi_dataset_open(o, ds);
     if (st) {
         app_report("opening the data", st);

@@ -12,8 +12,9 @@
 int open_model(const char *path, int gamma_set, irvi_refine_opts *air, irvi_model **m);
 
 /* Open the dataset and check its images match the model's visible units
- * (path names the model in the message). */
-int open_model_data(const char *path, const irvi_model *m, const irvi_data_opts *o,
+ * (path names the model in the message). Without --data (o->name NULL) the
+ * set is the one recorded in the model file (args_data_default). */
+int open_model_data(const char *path, const irvi_model *m, irvi_data_opts *o,
                     irvi_dataset **ds);
 
 #endif

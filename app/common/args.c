@@ -120,6 +120,29 @@ int args_data(int argc, char **argv, int *i, irvi_data_opts *o)
     return 1;
 }
 
+const char *args_data_default(irvi_data_opts *o, const irvi_model *m)
+{
+    if (o->name)
+        return o->name;
+    irvi_data_opts rec;
+    if (m && irvi_model_data(m, &rec)) {
+        static char name[64]; /* one data set per process; outlives m */
+        snprintf(name, sizeof name, "%s", rec.name);
+        o->name = name;
+        o->binarize = rec.binarize;
+        o->seed = rec.seed;
+        return o->name;
+    }
+    o->name = "mnist";
+    if (!m && !o->dir) {
+        irvi_data_opts b = *o;
+        b.name = "binarized-mnist";
+        if (irvi_dataset_present(&b))
+            o->name = "binarized-mnist";
+    }
+    return o->name;
+}
+
 int args_digits(const char *flag, const char *text, int *idx, int cap)
 {
     int n = 0;

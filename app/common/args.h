@@ -13,6 +13,7 @@ const char *args_value(int argc, char **argv, int *i);
 #endif
 
 #include <irvi/data.h>
+#include <irvi/model.h>
 
 /* The data flags shared by the commands that read a dataset:
  * --data NAME, --data-dir DIR, --binarize stochastic|threshold, --data-seed S.
@@ -20,4 +21,13 @@ const char *args_value(int argc, char **argv, int *i);
  * return 0 if it is not a data flag, -1 on a bad value. */
 int args_data(int argc, char **argv, int *i, irvi_data_opts *o);
 /* "3,17,42" into idx (at most cap); returns the count, or -1 with a message. */
+/* The data set when --data is not given (o->name NULL), set in o:
+ * - training a new model (m NULL, resuming 0): the paper's fixed binarized
+ *   MNIST when it is installed and no --data-dir was given, else mnist;
+ * - a model file or a checkpoint to resume (m given): the set recorded in
+ *   it, else mnist (files from before the record were all trained on the
+ *   then default, mnist); the binarization and its seed come from the
+ *   record too. Returns o->name. */
+const char *args_data_default(irvi_data_opts *o, const irvi_model *m);
+
 int args_digits(const char *flag, const char *text, int *idx, int cap);

@@ -58,6 +58,13 @@ int app_redraws(int fd)
     return app_terminal(fd) == APP_TERM_OK;
 }
 
+const char *app_asset(const char *rel, char *buf, size_t cap)
+{
+    const char *root = getenv("IRVI_ASSETS_DIR");
+    snprintf(buf, cap, "%s/%s", root && root[0] ? root : IRVI_SOURCE_ASSETS, rel);
+    return buf;
+}
+
 void app_report(const char *what, int status)
 {
     const char *detail = irvi_last_error();

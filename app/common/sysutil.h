@@ -39,6 +39,14 @@ FILE *app_atomic_open(const char *path, const char *suffix, char *tmp, size_t ca
  * naming the failed stage ("cannot write", "cannot sync", "cannot replace"). */
 int app_atomic_close(FILE *f, const char *tmp, const char *path, int commit, const char **what);
 
+/* ---- shipped files ----------------------------------------------------- */
+/* Path of rel under irvi's assets folder: $IRVI_ASSETS_DIR, else the source
+ * tree's assets/ (fixed at build time). Returns buf. */
+const char *app_asset(const char *rel, char *buf, size_t cap);
+/* The reference model that `irvi refine` / `irvi export` open without
+ * --model (SBN-200 trained with AIR on the fixed binarized MNIST). */
+#define APP_REFERENCE_MODEL "models/sbn200-air/model.irvi"
+
 /* ---- messages ----------------------------------------------------------- */
 /* Print "irvi: <what>: <engine status>: <engine detail>" to stderr for a
  * failed engine call. */

@@ -46,7 +46,7 @@ static void md_row(FILE *md, const char *name, const exp_est *e, double paper)
 int exp_bihm(exp_ctx *c)
 {
     irvi_dataset *ds;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     int n = (int)exp_pick(c, 20, 500, 2000, 0); /* 0: the whole test set */
     int N = (int)exp_pick(c, 20, 1000, 5000, 10000);
@@ -119,8 +119,7 @@ int exp_bihm(exp_ctx *c)
                 "stated proposal, in nats (lower is better); the paper does not say which "
                 "estimator gave its BiHM numbers (DESIGN §13). BiHM trains p with the weights "
                 "softmax(½ log w) of N samples of q0 and q with (w½ − 1/N); BiHM+ refines q0 by "
-                "AIR with weights sqrt(p/q). Data: LeCun MNIST binarized stochastically once, "
-                "not the paper's fixed binarization.\n\n");
+                "AIR with weights sqrt(p/q). %s\n\n", exp_data_note(c));
     fprintf(md, "BiHM+ changes the BiHM model's NLL by %+.2f nats (paper: −0.40); AIR's refined "
                 "NLL is %.2f nats %s BiHM's (paper: 0.90 lower).\n\n",
             -(bihm.r.ll - bihm.u.ll), fabs(air.r.ll - bihm.u.ll),

@@ -286,16 +286,15 @@ static void write_md(const exp_ctx *c, const cls_budget *b, const exp_train_info
     mean_std(gain, n, &gm, &gs);
     fprintf(md, "| gain θ0 → θK | (unrefined − refined) | %s | %s | |\n\n", pm(gm, gs, a, sizeof a),
             pm(PAPER_GAIN, PAPER_GAIN_STD, p, sizeof p));
-    fprintf(md, "Differences from the paper: our MNIST is LeCun's, binarized stochastically once "
-                "(seed 1234), last 10,000 training images as validation (as the reference code's "
-                "classifier, DESIGN §10); the reference code re-ran the refinement every minibatch, "
-                "we refine each image once. Per-repeat numbers: `results.json`.\n\n");
+    fprintf(md, "%s Differences from the paper: the reference code re-ran the refinement every "
+                "minibatch, we refine each image once (DESIGN §10). Per-repeat numbers: "
+                "`results.json`.\n\n", exp_data_note(c));
 }
 
 int exp_classify(exp_ctx *c)
 {
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     cls_budget b;
     budget_for(c, ds, &b);

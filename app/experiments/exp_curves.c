@@ -150,7 +150,7 @@ int exp_curves(exp_ctx *c)
     int points = (int)exp_pick(c, 2, 8, 25, 50);
     int n_eval = (int)exp_pick(c, 20, 100, 500, 1000);
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     exp_model_spec spec;
     exp_model_spec_for(c, "air200", &spec);

@@ -22,7 +22,7 @@ int exp_exact(exp_ctx *c)
     air.gamma = 0.01f;
 
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     irvi_split te = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
     if (n > te.n)

@@ -95,7 +95,7 @@ int exp_fig2(exp_ctx *c)
     irvi_refine_opts air;
     irvi_refine_opts_default(&air); /* K = 20, M = 20, gamma = 0.1 (DESIGN §7) */
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     irvi_split te = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
     if (scan > te.n)

@@ -559,7 +559,7 @@ int exp_jobs_train_model(exp_ctx *c, const char *id)
         return 1;
     }
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     /* no fine-tuning phase, as exp_train plans it */
     train_plan plan = {.epochs = s.epochs, .ft_opt = IRVI_OPT_SGD, .max_updates = s.max_updates,

@@ -125,7 +125,7 @@ static int run_model(exp_ctx *c, const irvi_dataset *ds, const proto_model *pm, 
 int exp_protocol(exp_ctx *c)
 {
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     const int n_test = (int)exp_pick(c, 20, 500, 10000, 10000);
     const int N_test = (int)exp_pick(c, 20, 1000, 5000, 100000);

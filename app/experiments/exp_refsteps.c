@@ -109,7 +109,7 @@ int exp_refsteps(exp_ctx *c)
     int npts = eval_steps(kmax, at);
 
     irvi_dataset *ds = NULL;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     irvi_split te = irvi_dataset_split(ds, IRVI_SPLIT_TEST);
     if (n > te.n)

@@ -81,7 +81,7 @@ static void t2_row(FILE *md, const char *name, const exp_est *e, double p_lb, do
 int exp_table2(exp_ctx *c)
 {
     irvi_dataset *ds;
-    if (exp_open_mnist(c, &ds))
+    if (exp_open_data(c, &ds))
         return 1;
     int n = (int)exp_pick(c, 20, 500, 1000, 0);  /* 0: the whole test set */
     int N = (int)exp_pick(c, 20, 1000, 2000, 100000);
@@ -150,11 +150,9 @@ int exp_table2(exp_ctx *c)
                 "results.json. The paper's GDIR row is GDIR_{50,20} (50 samples, 20 steps); "
                 "ours trains with K = %d GDIR steps of %d draw%s and N = %d update sample%s "
                 "(the paper's 50 only at the paper budget). VAE: reparameterized ELBO, N = 1. "
-                "Data: LeCun MNIST binarized stochastically once (seed 1234), %d test digits "
-                "of %d, not the paper's fixed binarization, so the numbers are not directly "
-                "comparable.\n\n",
+                "%s %d test digits of %d.\n\n",
             gs->o.air.K, gs->o.air.M, gs->o.air.M == 1 ? "" : "s", gs->o.N,
-            gs->o.N == 1 ? "" : "s", ms[0].u.n, ntest);
+            gs->o.N == 1 ? "" : "s", exp_data_note(c), ms[0].u.n, ntest);
     fprintf(md, "Refinement at test raises the VAE's bound by %.2f nats and its IS estimate by "
                 "%.2f (paper: 3.91 and 0.78); the GDIR-trained model's refined bound is %.2f nats "
                 "%s than the refined VAE's (paper: 0.03 worse).\n\n",

@@ -1,6 +1,7 @@
 /* app/experiments/exp_util.c — the experiments' shared helpers (see exp_util.h). */
 #include "experiments/exp_util.h"
 
+#include "common/args.h"
 #include "common/sysutil.h"
 #include "run/build.h"
 
@@ -44,17 +45,39 @@ const char *exp_path(const exp_ctx *c, const char *name, char *buf, size_t cap)
     return buf;
 }
 
-int exp_open_mnist(const exp_ctx *c, irvi_dataset **ds)
+/* The experiments' data: the paper's fixed binarized MNIST when installed,
+ * unless --data-dir names a folder of LeCun MNIST files. */
+static const char *exp_data_name(const exp_ctx *c)
 {
     irvi_data_opts o;
     irvi_data_opts_default(&o);
+    o.name = NULL;
+    o.dir = c->data_dir;
+    return args_data_default(&o, NULL);
+}
+
+int exp_open_data(const exp_ctx *c, irvi_dataset **ds)
+{
+    irvi_data_opts o;
+    irvi_data_opts_default(&o);
+    o.name = exp_data_name(c);
     o.dir = c->data_dir;
     irvi_status st = irvi_dataset_open(&o, ds);
     if (st) {
-        app_report("opening MNIST", st);
+        app_report("opening the data", st);
         return 1;
     }
     return 0;
+}
+
+const char *exp_data_note(const exp_ctx *c)
+{
+    if (!strcmp(exp_data_name(c), "binarized-mnist"))
+        return "Data: the paper's fixed binarization of MNIST (Salakhutdinov & Murray 2008; "
+               "50,000 / 10,000 / 10,000, `irvi data info binarized-mnist`).";
+    return "Data: LeCun MNIST binarized stochastically once (seed 1234), the last 10,000 "
+           "training images as validation, not the paper's fixed binarization (install it: "
+           "README, Data), so levels are not strictly comparable with the paper's.";
 }
 
 int exp_stopped(const exp_ctx *c)
@@ -344,6 +367,48 @@ static int load(const char *path, irvi_model **m)
     return 0;
 }
 
+/* The reference models shipped in assets/models/ (trained by irvi on the
+ * fixed binarized MNIST, README "Reference models"), by experiment model id. */
+static const struct {
+    const char *id, *dir;
+} SHIPPED[] = {
+    {"air200", "sbn200-air"},
+    {"rws200", "sbn200-rws"},
+    {"rws20", "sbn20-rws"},
+};
+
+/* Use the shipped model for id when the data is the one it was trained on
+ * and it trained longer than this budget would (the paper budget trains
+ * without limit: then only when it has the paper's epochs). */
+static int shipped_model(const exp_ctx *c, const irvi_dataset *ds, const char *id,
+                         exp_train_info *info)
+{
+    if (c->max_updates > 0 || strcmp(irvi_dataset_name(ds), "binarized-mnist") != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof SHIPPED / sizeof SHIPPED[0]; i++) {
+        if (strcmp(SHIPPED[i].id, id) != 0)
+            continue;
+        char rel[256];
+        snprintf(rel, sizeof rel, "models/%s/model.irvi", SHIPPED[i].dir);
+        app_asset(rel, info->path, sizeof info->path);
+        if (access(info->path, R_OK) != 0)
+            return 0;
+        given_metrics(info);
+        exp_model_spec s;
+        if (exp_model_spec_for(c, id, &s))
+            return 0;
+        long budget = s.max_updates > 0 ? s.max_updates : (long)s.epochs * 500;
+        if (info->updates <= budget)
+            return 0;
+        info->source = "shipped";
+        fprintf(stderr, "  %s %s: using the shipped reference model %s (%ld updates, more "
+                        "than the %s budget's %ld)\n",
+                c->name, id, info->path, info->updates, exp_budget_name(c->budget), budget);
+        return 1;
+    }
+    return 0;
+}
+
 int exp_get_model(exp_ctx *c, const irvi_dataset *ds, const char *id, irvi_model **m,
                   exp_train_info *info)
 {
@@ -359,6 +424,8 @@ int exp_get_model(exp_ctx *c, const irvi_dataset *ds, const char *id, irvi_model
                     info->path, id, info->updates);
             return load(info->path, m);
         }
+    if (shipped_model(c, ds, id, info))
+        return load(info->path, m);
     char dir[1200];
     snprintf(dir, sizeof dir, "%s/models/%s", c->dir, id);
     int found = read_stamp(c, dir, info);

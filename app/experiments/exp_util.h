@@ -55,8 +55,11 @@ const char *exp_budget_name(exp_budget b);
 long exp_pick(const exp_ctx *c, long tiny, long shrt, long medium, long paper);
 /* DIR/name into buf (cap bytes); returns buf. */
 const char *exp_path(const exp_ctx *c, const char *name, char *buf, size_t cap);
-/* MNIST (stochastic binarization, seed 1234, as irvi train), from --data-dir. */
-int exp_open_mnist(const exp_ctx *c, irvi_dataset **ds);
+/* The data: the fixed binarized MNIST when installed and no --data-dir,
+ * else LeCun MNIST binarized as irvi train does (from --data-dir). */
+int exp_open_data(const exp_ctx *c, irvi_dataset **ds);
+/* One sentence for the report naming that data and how it differs from the paper's. */
+const char *exp_data_note(const exp_ctx *c);
 /* 1 when the user asked to stop (SIGINT/SIGTERM). */
 int exp_stopped(const exp_ctx *c);
 

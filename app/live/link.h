@@ -95,6 +95,7 @@ typedef struct {
     double eta_seconds;      /* to the end of the epoch, validation included; < 0 if unknown */
     double eta_run_seconds;  /* to the end of the run; < 0 if unknown */
     double last_lb, last_ess;
+    double last_lb0;         /* the same bound under q0 (training: smoothed; lab: step 0) */
     double best_valid_lb;    /* -inf until the first validation */
     int refine_steps;        /* refinement lab: steps taken on the chosen digits */
     int ndigits;             /* refinement lab: the chosen digits (test-set indices), */

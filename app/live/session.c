@@ -116,6 +116,10 @@ static void refresh_tiles(session *s, int rerun)
         double x = s->st.refine_steps;
         s->st.last_lb = lb;
         s->st.last_ess = ess;
+        double lb0 = 0;
+        for (int i = 0; i < s->tiles->n; i++)
+            lb0 += s->tiles->lb0[i] / s->tiles->n;
+        s->st.last_lb0 = s->tiles->n ? lb0 : NAN;
         curve_lab_mean mean = {lb, ess};
         push_from(s, CURVE_FROM_LAB, &mean, 1, x, x); /* first: the UI restarts the lab curves on it */
         push_from(s, CURVE_FROM_DIGIT, s->tiles, s->tiles->n, x, x);
@@ -286,6 +290,7 @@ static void live_step(void *user, irvi_trainer *t, const irvi_step_metrics *sm,
     s->st.eta_run_seconds = p->eta_run;
     s->st.last_lb = p->lb;
     s->st.last_ess = p->ess;
+    s->st.last_lb0 = p->lb0;
     publish(s);
 }
 

@@ -380,6 +380,14 @@ static void draw_status(tui *t, WINDOW *w)
         row_kv(&r, "best valid", t->attr[TC_VALID], "%s", v);
     }
     row_kv(&r, "refined", A_NORMAL, "%d steps", s->refine_steps);
+    /* refinement that lowers the bound reads as "broken" unless something says
+     * why: on a young model at gamma 0.1 the importance weights degenerate */
+    if (isfinite(s->last_lb) && isfinite(s->last_lb0) && s->last_lb < s->last_lb0 - 0.05)
+        row_kv(&r, "why", t->attr[TC_WARN],
+               "refined LB below q0's: ESS %.3f, the weights degenerate on a young model; "
+               "refinement helps once it has trained (irvi refine shows it on the reference "
+               "model)",
+               s->last_ess);
     if (s->checkpoint[0] && r.y + 1 < r.maxy) {
         row_kv(&r, "checkpoint", A_NORMAL, "%s", "");
         put_str(w, r.y++, 3, r.iw - 2, A_NORMAL,

@@ -75,6 +75,12 @@ int irvi_dataset_transposed(const irvi_dataset *ds);
  * the recognition network's input. */
 const float *irvi_dataset_mean(const irvi_dataset *ds);
 
+/* The options the set was opened with (name points into ds, dir NULL). */
+void irvi_dataset_opts(const irvi_dataset *ds, irvi_data_opts *o);
+/* 1 when o's set looks installed: its first file exists in its directory
+ * (o->dir, else the name's default); nothing is read. */
+int irvi_dataset_present(const irvi_data_opts *o);
+
 /* Source files: path and md5 (32 hex chars) of each file the set was read from. */
 int irvi_dataset_nsources(const irvi_dataset *ds);
 const char *irvi_dataset_source_path(const irvi_dataset *ds, int i);

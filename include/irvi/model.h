@@ -17,6 +17,7 @@
 #define IRVI_MODEL_H
 
 #include "core.h"
+#include "data.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,13 @@ void irvi_model_free(irvi_model *m);
 irvi_status irvi_model_clone(const irvi_model *m, irvi_model **out);
 /* Copy parameters and xbar from src (same arch). */
 irvi_status irvi_model_copy_params(irvi_model *dst, const irvi_model *src);
+
+/* The data the model was trained on, as recorded in its file (the DATA
+ * section; irvi_trainer_create records the training set): 1 and o filled
+ * (o->name points into m, o->dir NULL), or 0 when the file predates it. */
+int irvi_model_data(const irvi_model *m, irvi_data_opts *o);
+/* Record o's name, binarization and seed in m (o NULL or o->name NULL clears). */
+void irvi_model_set_data(irvi_model *m, const irvi_data_opts *o);
 
 const irvi_arch *irvi_model_arch(const irvi_model *m);
 int irvi_model_total_hidden(const irvi_model *m);        /* sum of H_l */
