@@ -5,6 +5,7 @@
  * table of engine/train_impl.h. */
 #include "irvi/train.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define AIR_DEFAULTS 20, 20, 0.1f
@@ -56,7 +57,9 @@ irvi_status irvi_algo_parse(const char *s, irvi_algo *out)
         *out = i->algo;
         return IRVI_OK;
     }
-    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (air, rws, air-reweight, air-inclusive, "
-                                  "bihm; Gaussian models: vae, gdir)",
-                     s ? s : "");
+    char known[256] = "";
+    for (int k = 0; k < N_ALGOS; k++) /* the table is the one list */
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
+                 algos[k].name);
+    return irvi_fail(IRVI_EINVAL, "unknown algorithm '%s' (%s)", s ? s : "", known);
 }

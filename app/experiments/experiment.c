@@ -14,9 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The registry, in report order. Adding an experiment is one line here (and
- * its app/exp_NAME.c in app/meson.build); its name must also be in
- * report_order below, which fixes where the report puts it. */
+/* The registry, in report order. Adding an experiment: its file
+ * app/experiments/exp_NAME.c (int exp_NAME(exp_ctx *c)), one line in
+ * app/experiments/meson.build, and here its declaration, its line in the
+ * registry and its name in report_order (where the report puts it). */
+int exp_table1(exp_ctx *c);     /* Table 1: SBN / DARN, AIR vs RWS, test LB and IS-LL */
+int exp_exact(exp_ctx *c);      /* 5.2: exact LL of a 20-unit SBN vs the estimates */
+int exp_fig2(exp_ctx *c);       /* Figure 2: most-improved digits, simplified posterior */
+int exp_refsteps(exp_ctx *c);   /* Supp. Fig. 1: LB and ESS against refinement steps */
+int exp_curves(exp_ctx *c);     /* Supp. Fig. 2-3: LB and ESS against epochs and seconds */
+int exp_table2(exp_ctx *c);     /* Table 2: VAE, VAE + refinement, GDIR */
+int exp_classify(exp_ctx *c);   /* 5.4: classification on mu_0, mu_K and raw pixels */
+int exp_bihm(exp_ctx *c);       /* Supp. 4: AIR vs BiHM vs BiHM+ */
+int exp_protocol(exp_ctx *c);   /* 5.2 protocol on the reference models */
+
 static const exp_def experiments[] = {
     {"table1", "Table 1: SBN and DARN trained with AIR and RWS, test LB and IS-LL, unrefined vs refined", exp_table1},
     {"table2", "Table 2: VAE, VAE refined by GDIR at test, GDIR-trained; test LB and IS-LL", exp_table2},

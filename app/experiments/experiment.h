@@ -24,15 +24,4 @@ typedef struct {
     int (*run)(exp_ctx *c);        /* 0 done; 1 failed, message already on stderr */
 } exp_def;
 
-/* One function per experiment, each in its own app/exp_NAME.c. */
-int exp_table1(exp_ctx *c);     /* Table 1: SBN / DARN, AIR vs RWS, test LB and IS-LL */
-int exp_exact(exp_ctx *c);      /* 5.2: exact LL of a 20-unit SBN vs the estimates */
-int exp_fig2(exp_ctx *c);       /* Figure 2: most-improved digits, simplified posterior */
-int exp_refsteps(exp_ctx *c);   /* Supp. Fig. 1: LB and ESS against refinement steps */
-int exp_curves(exp_ctx *c);     /* Supp. Fig. 2-3: LB and ESS against epochs and seconds */
-int exp_table2(exp_ctx *c);     /* Table 2: VAE, VAE + refinement, GDIR */
-int exp_classify(exp_ctx *c);   /* 5.4: classification on mu_0, mu_K and raw pixels */
-int exp_bihm(exp_ctx *c);       /* Supp. 4: AIR vs BiHM vs BiHM+ */
-int exp_protocol(exp_ctx *c);   /* 5.2 protocol on the reference models */
-
 #endif
