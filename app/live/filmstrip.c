@@ -118,7 +118,10 @@ int samples_render(const app_samples *sm, uint8_t *rgb, size_t cap)
         return -1;
     du_fill(rgb, w, h, IRVI_GRID_BG);
     char title[96];
-    snprintf(title, sizeof title, "x ~ p(x), %ld updates", sm->updates);
+    if (sm->updates > 0)
+        snprintf(title, sizeof title, "x ~ p(x), %ld updates", sm->updates);
+    else
+        snprintf(title, sizeof title, "x ~ p(x)");
     irvi_text_draw(rgb, w, h, FS_PAD, FS_PAD, title, IRVI_GRID_TEXT, 1);
     for (int i = 0; i < sm->n; i++) {
         int x = FS_PAD + (i % SM_COLS) * (sm->cols * s + 2);
