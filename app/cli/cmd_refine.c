@@ -6,6 +6,7 @@
 #include "common/sysutil.h"
 #include "cli/commands.h"
 #include "live/export.h"
+#include "live/inspector.h"
 #include "common/improved.h"
 #include "live/lab.h"
 #include "cli/open_model.h"
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 typedef struct {
-    const char *model, *out, *curves;
+    const char *model, *out, *curves, *inspect;
     irvi_data_opts data;
     int digits[LINK_MAX_DIGITS], ndigits, cls, count, simplified, headless, steps, seed;
     int scale, pad, labels, threads, N, most_improved, scan_n, gamma_set;
@@ -49,6 +50,8 @@ static void usage(FILE *f, int export)
                    "  --scale S --pad P      pixels per image pixel (4), gap (2)\n"
                    "  --no-labels            tiles only\n"
                    "  --curves FILE.png      also the bound and ESS against the refinement step\n"
+                   "  --inspect STEM         also STEM-inspect.png (posterior heat maps, exact KL),\n"
+                   "                         STEM-film.png, STEM-samples.png, STEM-inspect.csv\n"
                    "  --most-improved N      show the N test digits (N <= 25) whose expected\n"
                    "                         reconstruction error improves most with refinement\n"
                    "                         (paper Fig. 2; scans the test set, --scan-n to limit)\n");
@@ -93,6 +96,7 @@ static int parse(int argc, char **argv, refine_args *a, int export)
         else if (!strcmp(f, "--model")) { VAL(); a->model = v; }
         else if (!strcmp(f, "--out")) { VAL(); a->out = v; }
         else if (!strcmp(f, "--curves")) { VAL(); a->curves = v; }
+        else if (!strcmp(f, "--inspect")) { VAL(); a->inspect = v; }
         else if (!strcmp(f, "--digits")) {
             VAL();
             if ((a->ndigits = args_digits(f, v, a->digits, LINK_MAX_DIGITS)) < 0) return -1;
@@ -144,7 +148,7 @@ static int open_inputs(refine_args *a, irvi_model **m, irvi_dataset **ds)
 typedef void (*step_fn)(void *user, int step, const app_tiles *t, double lb, double ess);
 
 static int run_lab(const refine_args *a, irvi_model *m, irvi_dataset *ds, app_tiles *t,
-                   step_fn fn, void *user)
+                   step_fn fn, void *user, inspector *in)
 {
     lab b;
     irvi_status st = lab_init(&b, m, ds, (uint64_t)a->seed);
@@ -167,7 +171,11 @@ static int run_lab(const refine_args *a, irvi_model *m, irvi_dataset *ds, app_ti
             st = lab_tiles(&b, m, t, &lb, &ess);
         if (!st)
             fn(user, k, t, lb, ess);
+        if (!st && in)
+            st = inspector_update(in, &b, m, t, 1);
     }
+    if (!st && in)
+        st = inspector_samples(in, m, ds, SAMPLES_MAX, 0);
     lab_free(&b);
     if (st) {
         app_report("refining", st);
@@ -218,7 +226,7 @@ int cmd_refine(int argc, char **argv)
     }
     if (!rc) {
         app_tiles *t = calloc(1, sizeof *t);
-        rc = t ? run_lab(&a, m, ds, t, print_step, NULL) : 1;
+        rc = t ? run_lab(&a, m, ds, t, print_step, NULL, NULL) : 1;
         if (!rc && t) {
             printf("\n%6s %6s  %12s  %12s  %12s\n", "digit", "class", "LB q0", "LB refined",
                    "ESS refined");
@@ -290,6 +298,10 @@ int cmd_export(int argc, char **argv)
     irvi_dataset *ds = NULL;
     int rc = open_inputs(&a, &m, &ds);
     app_tiles *t = calloc(1, sizeof *t);
+    inspector insp;
+    int insp_ok = a.inspect && inspector_init(&insp, (uint64_t)a.seed) == 0;
+    if (a.inspect && !insp_ok)
+        rc = 1;
     /* per step: the mean bound and ESS, and both for every digit */
     curve_acc c = {malloc(sizeof(metric_point) * 2 * (LINK_MAX_DIGITS + 1) * ((size_t)a.steps + 1)), 0};
     if (!rc && (!t || !c.pts))
@@ -297,7 +309,7 @@ int cmd_export(int argc, char **argv)
     if (!rc && a.most_improved)
         rc = most_improved(&a, m, ds);
     if (!rc)
-        rc = run_lab(&a, m, ds, t, keep_step, &c);
+        rc = run_lab(&a, m, ds, t, keep_step, &c, a.inspect ? &insp : NULL);
     char err[512];
     if (!rc && export_grid_png(t, a.out, a.scale, a.pad, a.labels, err, sizeof err)) {
         fprintf(stderr, "irvi: %s\n", err);
@@ -307,6 +319,26 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "irvi: %s\n", err);
         rc = 1;
     }
+    if (!rc && a.inspect) {
+        char p[600];
+        const char *what[] = {"inspect.png", "film.png", "samples.png", "inspect.csv"};
+        for (int k = 0; k < 4 && !rc; k++) {
+            snprintf(p, sizeof p, "%s-%s", a.inspect, what[k]);
+            rc = k == 0   ? inspect_png(insp.out, 0, p, err, sizeof err)
+                 : k == 1 ? film_png(insp.out, 0, p, err, sizeof err)
+                 : k == 2 ? samples_png(insp.smp, p, err, sizeof err)
+                          : inspect_csv(insp.out, p, err, sizeof err);
+            if (rc)
+                fprintf(stderr, "irvi: %s\n", err);
+            else
+                printf("wrote %s\n", p);
+        }
+        if (!rc && insp.out->exact)
+            printf("exact posterior: %.1f ms per digit per step (table %.0f ms once per model)\n",
+                   insp.out->exact_ms, insp.out->table_ms);
+    }
+    if (insp_ok)
+        inspector_free(&insp);
     if (!rc) {
         int w, h;
         irvi_grid g;

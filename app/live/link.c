@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,6 +25,59 @@ void link_destroy(app_link *l)
 {
     pthread_cond_destroy(&l->cmd_cv);
     pthread_mutex_destroy(&l->mu);
+    free(l->insp);
+    free(l->samples);
+    l->insp = NULL;
+    l->samples = NULL;
+}
+
+/* One replace-whole slot on the heap: copy in under the lock. */
+static int slot_set(app_link *l, void **slot, uint64_t *gen, const void *src, size_t size)
+{
+    pthread_mutex_lock(&l->mu);
+    if (!*slot)
+        *slot = malloc(size);
+    int ok = *slot != NULL;
+    if (ok) {
+        memcpy(*slot, src, size);
+        (*gen)++;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return ok ? 0 : -1;
+}
+
+static int slot_get(app_link *l, void *const *slot, const uint64_t *lgen, uint64_t *gen,
+                    void *out, size_t size)
+{
+    int copied = 0;
+    pthread_mutex_lock(&l->mu);
+    if (*slot && *gen != *lgen) {
+        memcpy(out, *slot, size);
+        *gen = *lgen;
+        copied = 1;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return copied;
+}
+
+int link_set_inspect(app_link *l, const app_inspect *in)
+{
+    return slot_set(l, (void **)&l->insp, &l->insp_gen, in, sizeof *in);
+}
+
+int link_get_inspect(app_link *l, uint64_t *gen, app_inspect *out)
+{
+    return slot_get(l, (void *const *)&l->insp, &l->insp_gen, gen, out, sizeof *out);
+}
+
+int link_set_samples(app_link *l, const app_samples *sm)
+{
+    return slot_set(l, (void **)&l->samples, &l->samples_gen, sm, sizeof *sm);
+}
+
+int link_get_samples(app_link *l, uint64_t *gen, app_samples *out)
+{
+    return slot_get(l, (void *const *)&l->samples, &l->samples_gen, gen, out, sizeof *out);
 }
 
 int link_send(app_link *l, const app_cmd *c)

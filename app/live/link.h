@@ -122,6 +122,45 @@ typedef struct {
     int steps;               /* refinement steps behind the refined row */
 } app_tiles;
 
+
+/* ---- posterior inspector, filmstrip, samples (engine -> UI) -------------
+ * Built by live/inspector.c after every lab refresh; replaced whole like the
+ * tiles (heap slots in the link, made on first use). */
+#define INSPECT_MAX_UNITS 1024 /* latent units shown per digit (all layers) */
+#define FILM_MAX 32            /* filmstrip frames per digit */
+#define HIST_MAX 512           /* lab steps kept in the per-digit histories */
+#define SAMPLES_MAX 64
+
+typedef struct app_inspect {
+    int n, rows, cols, transposed;
+    int index[LINK_MAX_DIGITS], label[LINK_MAX_DIGITS];
+    int units;               /* units per digit shown (sum of H_l, capped) */
+    int gaussian;            /* mu and sigma maps (VAE) instead of Bernoulli means */
+    int exact;               /* exact marginals and exact ELBO / KL present */
+    double exact_ms;         /* last exact ELBO computation, ms per digit */
+    double table_ms;         /* last exact table build (once per model), ms */
+    int steps;               /* refinement steps behind muk */
+    float truth[LINK_MAX_DIGITS][784];
+    float mu0[LINK_MAX_DIGITS][INSPECT_MAX_UNITS], muk[LINK_MAX_DIGITS][INSPECT_MAX_UNITS];
+    float sig0[LINK_MAX_DIGITS][INSPECT_MAX_UNITS], sigk[LINK_MAX_DIGITS][INSPECT_MAX_UNITS];
+    float exact_mu[LINK_MAX_DIGITS][INSPECT_MAX_UNITS]; /* E[h|x] */
+    double exact_ll[LINK_MAX_DIGITS];                  /* log p(x) */
+    int nframes;             /* filmstrip: expected reconstructions at frame_step[f] */
+    int frame_step[FILM_MAX];
+    float film[LINK_MAX_DIGITS][FILM_MAX][784];
+    int nhist;               /* per-step histories: step hist_step[j] */
+    int hist_step[HIST_MAX];
+    double lb[LINK_MAX_DIGITS][HIST_MAX];   /* estimated bound (N samples) */
+    double elbo[LINK_MAX_DIGITS][HIST_MAX]; /* exact ELBO (NaN without exact) */
+    double kl[LINK_MAX_DIGITS][HIST_MAX];   /* exact KL(q_k || p(h|x)) */
+} app_inspect;
+
+typedef struct app_samples {
+    int n, rows, cols, transposed;
+    long updates;            /* model updates behind the samples */
+    float x[SAMPLES_MAX][784];  /* x ~ p(x), 0/1 */
+} app_samples;
+
 /* ---- the link ------------------------------------------------------------ */
 #define LINK_QUEUE 64
 #define LINK_POINTS 65536
@@ -141,6 +180,10 @@ typedef struct {
     uint64_t tiles_gen;
     char log[LINK_LOG_LINES][LINK_LOG_LEN];
     uint64_t n_log;
+    app_inspect *insp;       /* NULL until first set */
+    uint64_t insp_gen;
+    app_samples *samples;
+    uint64_t samples_gen;
 } app_link;
 
 void link_init(app_link *l);
@@ -164,6 +207,12 @@ int link_recv(app_link *l, app_cmd *c, int wait_ms);
 void link_push_point(app_link *l, const metric_point *p);
 void link_set_status(app_link *l, const app_status *s);
 void link_set_tiles(app_link *l, const app_tiles *t);
+/* Inspector and samples slots: set copies in (allocating the slot once;
+ * -1 if that fails), get copies out if the generation differs (1 if copied). */
+int link_set_inspect(app_link *l, const app_inspect *in);
+int link_get_inspect(app_link *l, uint64_t *gen, app_inspect *out);
+int link_set_samples(app_link *l, const app_samples *sm);
+int link_get_samples(app_link *l, uint64_t *gen, app_samples *out);
 void link_log(app_link *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -253,6 +253,22 @@ void sdlview_draw(sdlview *v, const app_tiles *t)
     present(v);
 }
 
+void sdlview_draw_rgb(sdlview *v, const uint8_t *rgb, int w, int h, const char *msg)
+{
+    if (!v)
+        return;
+    int ok = rgb && w > 0 && h > 0 && reserve(v, w, h) == 0;
+    if (ok)
+        memcpy(v->rgb, rgb, (size_t)3 * w * h);
+    else
+        draw_message(v, msg ? msg : "nothing to show yet");
+    if (v->tex)
+        SDL_UpdateTexture(v->tex, NULL, v->rgb, v->tex_w * 3);
+    if (ok)
+        follow_grid(v);
+    present(v);
+}
+
 /* The key as the terminal would deliver it, or 0 to ignore the event. */
 static int key_of(const SDL_KeyboardEvent *k)
 {

@@ -39,6 +39,10 @@ sdlview *sdlview_open(const char *title, char *note, size_t note_cap);
  * chosen (t->n < 1) the window says so. */
 void sdlview_draw(sdlview *v, const app_tiles *t);
 
+/* Show a ready picture (w x h RGB8, copied), e.g. the inspector, filmstrip
+ * or samples views; rgb NULL shows msg instead. */
+void sdlview_draw_rgb(sdlview *v, const uint8_t *rgb, int w, int h, const char *msg);
+
 /* Flags returned by sdlview_poll. */
 #define SDLVIEW_CLOSED 1   /* the user closed the window: call sdlview_close
                               and keep training (the terminal UI stays) */

@@ -12,6 +12,7 @@
 #include "live/session.h"
 
 #include "live/export.h"
+#include "live/inspector.h"
 #include "live/lab.h"
 #include "live/curves.h"
 #include "live/link.h"
@@ -40,6 +41,8 @@ typedef struct {
     const char *export_dir;
     lab lab;
     int lab_ok;
+    inspector insp;         /* inspector, filmstrip and samples records */
+    int insp_ok;
     app_status st;
     app_tiles *tiles;
     int paused, step_once, quit;
@@ -111,6 +114,13 @@ static void refresh_tiles(session *s, int rerun)
         return;
     }
     link_set_tiles(&s->link, s->tiles);
+    if (s->insp_ok) { /* exact enumeration only while no training waits on it */
+        if (inspector_update(&s->insp, &s->lab, m, s->tiles, !s->t || s->paused) == IRVI_OK)
+            link_set_inspect(&s->link, s->insp.out);
+        if (inspector_samples(&s->insp, m, s->ds, SAMPLES_MAX,
+                              s->t ? irvi_trainer_updates(s->t) : 0) == IRVI_OK)
+            link_set_samples(&s->link, s->insp.smp);
+    }
     s->st.refine_steps = irvi_posterior_steps(s->lab.q);
     if (!s->t) { /* the lab plots its bound against the step */
         double x = s->st.refine_steps;
@@ -149,6 +159,31 @@ static void set_air(session *s, int K, int M, float gamma)
     s->st.M = M;
     s->st.gamma = gamma;
     link_log(&s->link, "refinement K=%d M=%d gamma=%g", K, M, (double)gamma);
+}
+
+/* The inspector, filmstrip (digit d), samples and the inspector CSV beside
+ * the grid: STEM-inspect.png, -film.png, -samples.png, -inspect.csv. */
+static void export_views(session *s, const char *path, int d)
+{
+    if (!s->insp_ok)
+        return;
+    char err[512], p[320];
+    const char *dot = strrchr(path, '.');
+    int stem = dot && !strcmp(dot, ".png") ? (int)(dot - path) : (int)strlen(path);
+    app_inspect *in = s->insp.out;
+    d = d >= 0 && d < in->n ? d : 0;
+    const char *what[] = {"inspect.png", "film.png", "samples.png", "inspect.csv"};
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%.*s-%s", stem, path, what[k]);
+        int rc = k == 0   ? inspect_png(in, d, p, err, sizeof err)
+                 : k == 1 ? film_png(in, d, p, err, sizeof err)
+                 : k == 2 ? samples_png(s->insp.smp, p, err, sizeof err)
+                          : inspect_csv(in, p, err, sizeof err);
+        if (rc)
+            link_log(&s->link, "export failed: %s", err);
+        else
+            link_log(&s->link, "exported %s", p);
+    }
 }
 
 static void export_png(session *s, const char *path)
@@ -229,6 +264,7 @@ static void handle(session *s, const app_cmd *c)
         break;
     case CMD_EXPORT_PNG:
         export_png(s, c->path);
+        export_views(s, c->path, c->ival);
         break;
     case CMD_SAVE:
         if (s->t) {
@@ -362,6 +398,38 @@ static void *engine_main(void *arg)
     return NULL;
 }
 
+/* The SDL window's current view (v cycles it; f picks the digit). */
+static void draw_view(sdlview *v, int view, int d, const app_tiles *t, const app_inspect *in,
+                      const app_samples *sm, uint8_t **buf, size_t *cap)
+{
+    int w = 0, h = 0, ok = 0;
+    if (view == VIEW_RECON) {
+        sdlview_draw(v, t);
+        return;
+    }
+    if (view == VIEW_SAMPLES && sm && sm->n > 0)
+        samples_size(sm, &w, &h);
+    else if (view != VIEW_SAMPLES && in && in->n > 0 && in->nhist > 0)
+        view == VIEW_INSPECT ? inspect_size(in, &w, &h) : film_size(in, &w, &h);
+    size_t need = (size_t)3 * w * h;
+    if (need && need > *cap) {
+        uint8_t *p = realloc(*buf, need);
+        if (p) {
+            *buf = p;
+            *cap = need;
+        }
+    }
+    if (need && need <= *cap) {
+        d = in && d < in->n ? d : 0;
+        ok = view == VIEW_SAMPLES  ? samples_render(sm, *buf, *cap) == 0
+             : view == VIEW_INSPECT ? inspect_render(in, d, *buf, *cap) == 0
+                                    : film_render(in, d, *buf, *cap) == 0;
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: nothing yet (v switches views)", view_name(view));
+    sdlview_draw_rgb(v, ok ? *buf : NULL, w, h, msg);
+}
+
 /* The main thread's loop: TUI frames and the SDL window until the engine is
  * finished and the user has quit. */
 static int run_ui(session *s)
@@ -394,7 +462,12 @@ static int run_ui(session *s)
         return 1;
     }
     app_tiles *tiles = malloc(sizeof *tiles);
-    uint64_t tgen = 0, sgen = 0;
+    app_inspect *insp = calloc(1, sizeof *insp);
+    app_samples *smp = calloc(1, sizeof *smp);
+    uint8_t *vbuf = NULL;
+    size_t vcap = 0;
+    int view = 0, focus = 0;
+    uint64_t tgen = 0, sgen = 0, igen = 0, mgen = 0;
     app_status st = {0};
     int sent_quit = 0;
     for (;;) {
@@ -418,9 +491,20 @@ static int run_ui(session *s)
             if (f & SDLVIEW_KEY)
                 tui_handle_key(ui, key);
         }
-        if (v && tiles && link_get_tiles(&s->link, &tgen, tiles))
-            sdlview_draw(v, tiles);
+        int changed = tiles && link_get_tiles(&s->link, &tgen, tiles);
+        changed |= insp && link_get_inspect(&s->link, &igen, insp);
+        changed |= smp && link_get_samples(&s->link, &mgen, smp);
+        if (tui_view(ui) != view || tui_focus(ui) != focus) {
+            view = tui_view(ui);
+            focus = tui_focus(ui);
+            changed = 1;
+        }
+        if (v && tiles && changed)
+            draw_view(v, view, focus > 0 ? focus - 1 : 0, tiles, insp, smp, &vbuf, &vcap);
     }
+    free(insp);
+    free(smp);
+    free(vbuf);
     pthread_join(th, NULL);
     tui_close(ui);
     sdlview_close(v);
@@ -437,6 +521,7 @@ static int session_setup(session *s, const irvi_model *m, const irvi_dataset *ds
     if (!s->tiles)
         return -1;
     s->lab_ok = lab_init(&s->lab, m, ds, seed) == IRVI_OK;
+    s->insp_ok = inspector_init(&s->insp, seed) == 0;
     if (!s->lab_ok)
         link_log(&s->link, "no digits to show: %s", irvi_last_error());
     s->st.best_valid_lb = -INFINITY;
@@ -449,6 +534,8 @@ static int session_setup(session *s, const irvi_model *m, const irvi_dataset *ds
 
 static void session_teardown(session *s)
 {
+    if (s->insp_ok)
+        inspector_free(&s->insp);
     if (s->lab_ok)
         lab_free(&s->lab);
     free(s->tiles);

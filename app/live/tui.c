@@ -9,6 +9,7 @@
  *
  * Threading: UI thread only (see tui.h). */
 #include "live/tui.h"
+#include "live/inspector.h"
 #include "live/tui_impl.h"
 
 #include "common/sysutil.h"
@@ -135,6 +136,7 @@ static void export_png(tui *t)
     app_cmd c;
     memset(&c, 0, sizeof c);
     c.kind = CMD_EXPORT_PNG;
+    c.ival = t->focus > 0 ? t->focus - 1 : 0; /* the inspector's digit */
     int n = snprintf(c.path, sizeof c.path, "%s/irvi-export-%s.png", dir, stamp);
     if (n < 0 || (size_t)n >= sizeof c.path)
         snprintf(c.path, sizeof c.path, "./irvi-export-%s.png", stamp);
@@ -418,6 +420,25 @@ static void key_quit(tui *t, int key)
     tui_msg(t, 0, "quitting: waiting for the engine to save and stop%s", tui_sym(t, "…", "..."));
 }
 
+/* v: what the SDL window shows (inspector.h's views) */
+static void key_view(tui *t, int key)
+{
+    (void)key;
+    t->view = (t->view + 1) % VIEW_COUNT;
+    tui_msg(t, 0, "SDL window: %s%s", view_name(t->view),
+            t->view == VIEW_INSPECT || t->view == VIEW_FILM ? " (f picks the digit)" : "");
+}
+
+int tui_view(const tui *t)
+{
+    return t ? t->view : 0;
+}
+
+int tui_focus(const tui *t)
+{
+    return t ? t->focus : 0;
+}
+
 static void key_nothing(tui *t, int key)
 {
     (void)t;
@@ -440,6 +461,7 @@ static const tui_key keys[] = {
     {'s', 0, "s", "toggle the simplified starting posterior", NULL, key_simplified},
     {'x', 0, "x", "x axis: epochs / updates / seconds", NULL, key_xaxis},
     {'f', 0, "f", "lab: highlight one chosen digit's curves (cycles)", NULL, key_focus},
+    {'v', 0, "v", "SDL window: digits / inspector / filmstrip / samples", NULL, key_view},
     {'e', 0, "e", "export a PNG of the digits and the curves", NULL, key_export},
     {'w', 0, "w", "save a checkpoint now", NULL, key_save},
     {'q', 'Q', "q", "quit (the engine saves a checkpoint first)", NULL, key_quit},

@@ -54,6 +54,11 @@ void tui_handle_key(tui *t, int key);
  * (overrides status.display_note). NULL or "" clears it. */
 void tui_set_note(tui *t, const char *note);
 
+/* The SDL window's view (v cycles VIEW_*, inspector.h) and the lab's
+ * highlighted digit + 1 (f; 0 = none). */
+int tui_view(const tui *t);
+int tui_focus(const tui *t);
+
 /* Leave curses (endwin) and free everything. Safe with NULL and safe to call
  * after tui_emergency_restore. */
 void tui_close(tui *t);

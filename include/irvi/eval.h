@@ -43,6 +43,32 @@ irvi_status irvi_eval_recon(irvi_posterior *q, const irvi_model *m, int N,
 irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *ll,
                           irvi_progress_fn progress, void *user);
 
+/* Exact posterior of a one-layer binary model (H <= 24) by enumeration:
+ * per example the marginals E[h_i | x], log p(x) and, for a factorized
+ * Bernoulli q with means mu, the exact ELBO E_q[log p(x,h)] + H(q) and
+ * KL(q || p(h|x)) = log p(x) - ELBO. The table caches the x-free part
+ * (log p(h) + the x-free part of log p(x|h) per state, 2^H doubles) so that
+ * repeated calls on a fixed model cost about 2^H n H multiply-adds and
+ * 2^H n exps; it is only valid while the model's parameters are unchanged
+ * (a changed model gives IRVI_EINVAL). Models with a tanh layer or squashed
+ * means cannot be cached (the table is then empty and each call pays the
+ * full enumeration). */
+typedef struct irvi_exact_table irvi_exact_table;
+irvi_status irvi_exact_table_create(const irvi_model *m, irvi_exact_table **out);
+void irvi_exact_table_free(irvi_exact_table *t);
+
+typedef struct {
+    double ll;    /* log p(x) */
+    double elbo;  /* E_q[log p(x,h)] + H(q); NaN without mu */
+    double kl;    /* KL(q || p(h|x)) = ll - elbo; NaN without mu */
+} irvi_exact_post;
+
+/* tab may be NULL (built and freed inside); mu (n, H) may be NULL; marg
+ * (n, H) may be NULL; out has n entries. */
+irvi_status irvi_exact_posterior(const irvi_model *m, const irvi_exact_table *tab,
+                                 const uint8_t *x, int n, const float *mu, float *marg,
+                                 irvi_exact_post *out);
+
 #ifdef __cplusplus
 }
 #endif
