@@ -474,12 +474,12 @@ static void draw_help(tui *t, WINDOW *w)
     werase(w);
     frame_box(t, w, "keys");
     /* from the key table (tui.c), then how to close the overlay */
-    char lines[48][96];
+    char lines[48][128];
     int n = 0;
     for (int k = 0; k < t->nkeys && n < 46; k++) {
         const tui_key *key = &t->keys[k];
         if (key->help)
-            snprintf(lines[n++], sizeof lines[0], "%-10s%s", key->label,
+            snprintf(lines[n++], sizeof lines[0], "%-12s%s", key->label,
                      tui_sym(t, key->help, key->help_ascii ? key->help_ascii : key->help));
     }
     lines[n++][0] = 0;
