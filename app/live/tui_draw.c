@@ -479,7 +479,9 @@ static void draw_help(tui *t, WINDOW *w)
     for (int k = 0; k < t->nkeys && n < 46; k++) {
         const tui_key *key = &t->keys[k];
         if (key->help)
-            snprintf(lines[n++], sizeof lines[0], "%-12s%s", key->label,
+            /* pad by columns, not bytes: labels may hold arrows */
+            snprintf(lines[n++], sizeof lines[0], "%s%*s%s", key->label,
+                     text_cols(key->label) < 12 ? 12 - text_cols(key->label) : 1, "",
                      tui_sym(t, key->help, key->help_ascii ? key->help_ascii : key->help));
     }
     lines[n++][0] = 0;

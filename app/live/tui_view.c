@@ -247,11 +247,11 @@ void tui_watch_lines(const tui *t, int panel, plot_spec *sp)
     watch_series ws = panel == PANEL_LB ? t->wseries : WS_VALID_ESS;
     int hi = t->whigh - 1;
     for (int i = 0; i < t->watch->n && sp->nlines < PLOT_MAX_LINES; i++) {
-            const watch_run *r = &t->watch->run[i];
-            if (r->hidden)
-                continue;
-            if (hi >= 0 && i != hi)
-                sp->dim_lines |= 1u << sp->nlines;
-            sp->line[sp->nlines++] = (plot_line){&r->s[ws], r->label, tui_run_color(r->color), 0};
-        }
+        const watch_run *r = &t->watch->run[i];
+        if (r->hidden)
+            continue;
+        if (hi >= 0 && i != hi)
+            sp->dim_lines |= 1u << sp->nlines;
+        sp->line[sp->nlines++] = (plot_line){&r->s[ws], r->label, tui_run_color(r->color), 0};
+    }
 }
