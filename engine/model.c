@@ -143,6 +143,9 @@ irvi_status irvi_model_clone(const irvi_model *m, irvi_model **out)
     irvi_status st = irvi_model_create(&m->arch, 0, out);
     if (st)
         return st;
+    memcpy((*out)->data_name, m->data_name, sizeof m->data_name);
+    (*out)->data_binarize = m->data_binarize;
+    (*out)->data_seed = m->data_seed;
     return irvi_model_copy_params(*out, m);
 }
 
@@ -152,9 +155,6 @@ irvi_status irvi_model_copy_params(irvi_model *dst, const irvi_model *src)
         return irvi_fail(IRVI_EINVAL, "copying parameters between different architectures");
     memcpy(dst->p, src->p, sizeof(float) * src->np);
     memcpy(dst->xbar, src->xbar, sizeof(float) * src->arch.D);
-    memcpy(dst->data_name, src->data_name, sizeof dst->data_name);
-    dst->data_binarize = src->data_binarize;
-    dst->data_seed = src->data_seed;
     return IRVI_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "picture/cellplot.h"
 #include "picture/axis.h"
 
+#include <math.h>
 #include <string.h>
 
 #define W_MAX 200
@@ -450,8 +451,80 @@ static void test_all_sizes(void)
     series_free(&e);
 }
 
+/* EMA smoothing: first value kept, the weights, NaN skipped; the step ladder */
+static void test_smoothing(void)
+{
+    double y[5] = {10, 0, NAN, 0, 0};
+    plot_ema(y, 5, 0.5);
+    CHECK(y[0] == 10 && y[1] == 5 && isnan(y[2]) && y[3] == 2.5 && y[4] == 1.25);
+    double z[3] = {1, 2, 3};
+    plot_ema(z, 3, 0);
+    CHECK(z[0] == 1 && z[1] == 2 && z[2] == 3);
+    CHECK(plot_smooth_step(0, 1) == 0.5 && plot_smooth_step(0.5, 1) == 0.8);
+    CHECK(plot_smooth_step(0.99, 1) == 0.99 && plot_smooth_step(0, -1) == 0);
+    CHECK(plot_smooth_step(0.9, -1) == 0.8);
+
+    /* a smoothed line is drawn twice: the raw curve dim, the smoothed one not */
+    plot_series s;
+    CHECK(series_init(&s, 64) == 0);
+    for (int i = 0; i < 40; i++)
+        series_push(&s, i, i, i, (i % 2) ? 10 : -10);
+    plot_spec sp = spec1(&s, 1);
+    sp.smooth = 0.9;
+    int w = 60, h = 16, dim = 0, bright = 0;
+    plot_render(&sp, cells, w, h);
+    for (int i = 0; i < w * h; i++)
+        if (cells[i].color == 1 && cells[i].ch >= 0x2800 && cells[i].ch <= 0x28FF)
+            cells[i].dim ? dim++ : bright++;
+    CHECK(dim > 0 && bright > 0);
+    series_free(&s);
+}
+
+/* Log axes: the distance to the best value on a log scale with power-of-ten
+ * labels; log x; the epsilon; zoom; the cursor readout in the legend */
+static void test_log_cursor_zoom(void)
+{
+    CHECK(plot_log_eps(100) == 0.1 && plot_log_eps(0) == 1e-3);
+    plot_series s;
+    CHECK(series_init(&s, 256) == 0);
+    for (int e = 1; e <= 100; e++) /* a bound converging to -90 */
+        series_push(&s, e, 10 * e, e, -90 - 100.0 / e);
+    plot_spec sp = spec1(&s, 1);
+    int w = 80, h = 20;
+    sp.ylog = 1;
+    plot_area ar;
+    plot_render_area(&sp, cells, w, h, &ar);
+    CHECK(ar.best == -91 && fabs(ar.eps - 0.099) < 1e-9);
+    CHECK(screen_has(w, h, "100┤") && screen_has(w, h, "0.1┤"));
+    CHECK(!screen_has(w, h, "-150"));
+    CHECK(ar.w > 0 && ar.x0 > 0);
+
+    sp.ylog = 0;
+    sp.xlog = 1;
+    plot_render_area(&sp, cells, w, h, &ar);
+    CHECK(ar.xlo == 1 && ar.xhi == 100);
+    CHECK(screen_has(w, h, " 10 ") && screen_has(w, h, "100"));
+
+    sp.xlog = 0;
+    sp.zoom = 0.1; /* the last 10 % of 1..100 */
+    plot_render_area(&sp, cells, w, h, &ar);
+    CHECK(fabs(ar.xlo - 90.1) < 1e-9 && ar.xhi == 100);
+
+    sp.zoom = 0;
+    sp.cursor_on = 1;
+    sp.cursor = 0.5; /* x = 50.5: nearest points 50 and 51, the first wins */
+    plot_render_area(&sp, cells, w, h, &ar);
+    CHECK(fabs(ar.cursor_x - 50.5) < 1e-9);
+    char row[W_MAX * 4 + 1];
+    row_text(w, 0, row, sizeof row);
+    CHECK(strstr(row, "@50.50") != NULL && strstr(row, "train -92.00") != NULL);
+    series_free(&s);
+}
+
 int main(void)
 {
+    test_smoothing();
+    test_log_cursor_zoom();
     test_braille_bits();
     test_dot_placement();
     test_ticks();

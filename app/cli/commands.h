@@ -11,5 +11,6 @@ int cmd_refine(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export_params(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 /* irvi experiment: experiments/experiment.h (cmd_experiment) */
 #endif

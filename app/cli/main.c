@@ -24,6 +24,7 @@ static const command commands[] = {
     {"exact", cmd_exact, "exact --model FILE    exact log-likelihood of a small 1-layer SBN vs the estimates", 1},
     {"import", cmd_import, "import --params FILE  the PyTorch peer's parameter file (SBNPARM2) to an irvi model", 0},
     {"export-params", cmd_export_params, "export-params --model FILE  an irvi model as the peer's parameter file", 0},
+    {"watch", cmd_watch, "watch DIR...          several runs' curves side by side, live (or --png / --csv)", 0},
     {"experiment", cmd_experiment, "experiment NAME|all|list|report   the paper's experiments and their report", 1},
 };
 

@@ -37,7 +37,7 @@ void layout_compute(int rows, int cols, ui_layout *out)
     out->panel[PANEL_LOG] = rect(body_y + upper_h, 0, log_h, cols);
     out->panel[PANEL_MSG] = rect(rows - 1, 0, 1, cols);
 
-    int hh = clampi(20, 1, rows - 2), hw = clampi(64, 1, cols - 4);
+    int hh = clampi(34, 1, rows - 2), hw = clampi(80, 1, cols - 4); /* every key of the table */
     out->help = rect((rows - hh) / 2, (cols - hw) / 2, hh, hw);
 }
 

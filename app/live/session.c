@@ -494,8 +494,8 @@ static int run_ui(session *s)
         int changed = tiles && link_get_tiles(&s->link, &tgen, tiles);
         changed |= insp && link_get_inspect(&s->link, &igen, insp);
         changed |= smp && link_get_samples(&s->link, &mgen, smp);
-        if (tui_view(ui) != view || tui_focus(ui) != focus) {
-            view = tui_view(ui);
+        if (tui_sdl_view(ui) != view || tui_focus(ui) != focus) {
+            view = tui_sdl_view(ui);
             focus = tui_focus(ui);
             changed = 1;
         }

@@ -32,9 +32,7 @@ long tui_now_ms(void)
 
 /* ---- messages and commands ------------------------------------------------ */
 
-static void tui_msg(tui *t, int warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void tui_msg(tui *t, int warn, const char *fmt, ...)
+void tui_msg(tui *t, int warn, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -49,6 +47,10 @@ static void tui_msg(tui *t, int warn, const char *fmt, ...)
 /* Send a command; on a full queue say so. Returns 0 if sent. */
 static int send_cmd(tui *t, const app_cmd *c)
 {
+    if (!t->link) { /* irvi watch */
+        tui_msg(t, 1, "watch: no engine here, the key is for irvi train / refine");
+        return -1;
+    }
     if (link_send(t->link, c) == 0)
         return 0;
     tui_msg(t, 1, "engine busy: command queue full, key ignored");
@@ -399,7 +401,10 @@ static void key_focus(tui *t, int key)
 static void key_export(tui *t, int key)
 {
     (void)key;
-    export_png(t);
+    if (t->watch)
+        tui_watch_export(t);
+    else
+        export_png(t);
 }
 
 static void key_save(tui *t, int key)
@@ -415,6 +420,8 @@ static void key_quit(tui *t, int key)
     (void)key;
     t->quit_wanted = 1;
     t->dirty[PANEL_STATUS] = t->dirty[PANEL_TITLE] = 1;
+    if (t->watch)
+        return;
     if (!t->quit_sent && send_simple(t, CMD_QUIT) == 0)
         t->quit_sent = 1;
     tui_msg(t, 0, "quitting: waiting for the engine to save and stop%s", tui_sym(t, "…", "..."));
@@ -423,13 +430,16 @@ static void key_quit(tui *t, int key)
 /* v: what the SDL window shows (inspector.h's views) */
 static void key_view(tui *t, int key)
 {
-    (void)key;
+    if (t->watch) { /* watch has no SDL window: v picks the upper panel's series */
+        key_wseries(t, key);
+        return;
+    }
     t->view = (t->view + 1) % VIEW_COUNT;
     tui_msg(t, 0, "SDL window: %s%s", view_name(t->view),
             t->view == VIEW_INSPECT || t->view == VIEW_FILM ? " (f picks the digit)" : "");
 }
 
-int tui_view(const tui *t)
+int tui_sdl_view(const tui *t)
 {
     return t ? t->view : 0;
 }
@@ -461,13 +471,28 @@ static const tui_key keys[] = {
     {'s', 0, "s", "toggle the simplified starting posterior", NULL, key_simplified},
     {'x', 0, "x", "x axis: epochs / updates / seconds", NULL, key_xaxis},
     {'f', 0, "f", "lab: highlight one chosen digit's curves (cycles)", NULL, key_focus},
-    {'v', 0, "v", "SDL window: digits / inspector / filmstrip / samples", NULL, key_view},
-    {'e', 0, "e", "export a PNG of the digits and the curves", NULL, key_export},
+    {'v', 0, "v", "SDL window: digits / inspector / filmstrip / samples;  watch: upper panel "
+     "valid_lb / valid_lb0 / valid_ll / train_lb", NULL, key_view},
+    {'e', 0, "e", "export a PNG of the digits and the curves (watch: PNG + CSV)", NULL, key_export},
     {'w', 0, "w", "save a checkpoint now", NULL, key_save},
+    {KEY_LEFT, KEY_RIGHT, "← / →", "curves: cursor left / right, every value at it (Esc: off)",
+     "curves: cursor left / right, every value at it (Esc: off)", key_cursor},
+    {KEY_SLEFT, KEY_SRIGHT, "S-← / S-→", "curves: cursor in bigger steps",
+     "curves: cursor in bigger steps", key_cursor},
+    {'l', 'L', "l / L", "curves: log y (distance to the best value) / log x", NULL, key_ylog},
+    {'[', ']', "[ / ]", "curves: EMA smoothing weight down / up (raw dim behind)", NULL, key_smooth},
+    {'z', 0, "z", "curves: zoom to all / the last 50% / the last 10%", NULL, key_zoom},
+    {KEY_MOUSE, 0, "mouse", "curves: click puts the cursor there, wheel zooms", NULL, key_mouse},
+    {'1', '2', "1 .. 9", "watch: hide / show run i", NULL, key_run_toggle},
+    {'3', '4', "3", NULL, NULL, key_run_toggle},
+    {'5', '6', "5", NULL, NULL, key_run_toggle},
+    {'7', '8', "7", NULL, NULL, key_run_toggle},
+    {'9', 0, "9", NULL, NULL, key_run_toggle},
+    {'h', '\t', "h / Tab", "watch: highlight the next run", NULL, key_highlight},
     {'q', 'Q', "q", "quit (the engine saves a checkpoint first)", NULL, key_quit},
     {'?', KEY_F(1), "? / F1", "this help;  Ctrl-L redraw", NULL, key_help},
     {12, 0, "Ctrl-L", NULL, NULL, key_redraw},
-    {27, 0, "Esc", NULL, NULL, key_nothing},
+    {27, 0, "Esc", NULL, NULL, key_cursor_off},
 };
 
 void tui_handle_key(tui *t, int key)
@@ -499,8 +524,25 @@ void tui_handle_key(tui *t, int key)
 /* ---- data from the engine ------------------------------------------------- */
 
 
+void tui_log_line(tui *t, const char *line)
+{
+    int slot = (t->log_head + t->log_n) % TUI_LOG_KEEP;
+    if (t->log_n == TUI_LOG_KEEP)
+        t->log_head = (t->log_head + 1) % TUI_LOG_KEEP;
+    else
+        t->log_n++;
+    size_t n = strnlen(line, LINK_LOG_LEN - 1);
+    memcpy(t->log[slot], line, n);
+    t->log[slot][n] = 0;
+    t->dirty[PANEL_LOG] = 1;
+}
+
 static void drain(tui *t)
 {
+    if (t->watch) {
+        tui_watch_drain(t);
+        return;
+    }
     for (int round = 0; round < 64; round++) {
         int n = link_points_since(t->link, &t->pt_since, t->ptbuf, 1024, &t->pt_dropped);
         for (int i = 0; i < n; i++) {
@@ -530,16 +572,8 @@ static void drain(tui *t)
     char lines[16][LINK_LOG_LEN];
     int n;
     while ((n = link_log_since(t->link, &t->log_since, lines, 16)) > 0) {
-        for (int i = 0; i < n; i++) {
-            int slot = (t->log_head + t->log_n) % TUI_LOG_KEEP;
-            if (t->log_n == TUI_LOG_KEEP)
-                t->log_head = (t->log_head + 1) % TUI_LOG_KEEP;
-            else
-                t->log_n++;
-            memcpy(t->log[slot], lines[i], LINK_LOG_LEN);
-            t->log[slot][LINK_LOG_LEN - 1] = 0;
-        }
-        t->dirty[PANEL_LOG] = 1;
+        for (int i = 0; i < n; i++)
+            tui_log_line(t, lines[i]);
     }
 
     app_mode old_mode = t->st.mode;
@@ -611,7 +645,7 @@ static tui *fail(tui *t, char *err, size_t errcap, const char *why)
     return NULL;
 }
 
-tui *tui_open(app_link *link, char *err, size_t errcap)
+static tui *open_ui(app_link *link, watch_set *w, char *err, size_t errcap)
 {
     if (!isatty(STDIN_FILENO))
         return fail(NULL, err, errcap, "stdin is not a terminal");
@@ -630,6 +664,8 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     t->keys = keys;
     t->nkeys = (int)(sizeof keys / sizeof keys[0]);
     t->link = link;
+    t->watch = w;
+    t->view.cursor = -1;
     t->ptbuf = malloc(1024 * sizeof *t->ptbuf);
     t->log = calloc(TUI_LOG_KEEP, sizeof *t->log);
     if (!t->ptbuf || !t->log)
@@ -656,6 +692,8 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
     setup_colors(t);
     t->st.best_valid_lb = -1.0 / 0.0;
     t->st.eta_seconds = -1;
@@ -666,6 +704,23 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     tui_windows_create(t);
     mark_all(t);
     tui_draw(t);
+    return t;
+}
+
+tui *tui_open(app_link *link, char *err, size_t errcap)
+{
+    return open_ui(link, NULL, err, errcap);
+}
+
+tui *tui_open_watch(watch_set *w, char *err, size_t errcap)
+{
+    tui *t = open_ui(NULL, w, err, errcap);
+    if (t) {
+        t->have_status = 1; /* nothing to wait for */
+        tui_watch_started(t);
+        drain(t);
+        mark_all(t);
+    }
     return t;
 }
 
@@ -680,7 +735,9 @@ int tui_frame(tui *t, int timeout_ms)
         tui_handle_key(t, key);
         key = n + 1 < 64 ? wgetch(stdscr) : ERR;
     }
-    if (t->quit_wanted && !t->quit_sent && link_send(t->link, &(app_cmd){.kind = CMD_QUIT}) == 0)
+    if (t->watch && t->quit_wanted)
+        return 1;
+    if (t->quit_wanted && !t->quit_sent && t->link && link_send(t->link, &(app_cmd){.kind = CMD_QUIT}) == 0)
         t->quit_sent = 1;
     drain(t);
     if (t->msg_until && tui_now_ms() >= t->msg_until) {

@@ -36,6 +36,12 @@ typedef struct tui tui;
  * outlive the tui. */
 tui *tui_open(app_link *link, char *err, size_t errcap);
 
+/* The same UI following the runs of w (irvi watch) instead of an engine:
+ * no commands, the curves come from w (polled about once a second), q
+ * quits at once (tui_frame returns 1). w is borrowed. */
+struct watch_set;
+tui *tui_open_watch(struct watch_set *w, char *err, size_t errcap);
+
 /* One frame: wait up to timeout_ms (>= 0) for a key, handle every pending key
  * (up to 64), copy new points / log lines / status out of the link, redraw
  * the panels that changed (wnoutrefresh each, one doupdate). Curves and the
@@ -56,7 +62,7 @@ void tui_set_note(tui *t, const char *note);
 
 /* The SDL window's view (v cycles VIEW_*, inspector.h) and the lab's
  * highlighted digit + 1 (f; 0 = none). */
-int tui_view(const tui *t);
+int tui_sdl_view(const tui *t);
 int tui_focus(const tui *t);
 
 /* Leave curses (endwin) and free everything. Safe with NULL and safe to call

@@ -108,6 +108,8 @@ static int cell_attr(const tui *t, int color)
 static void put_cell(const tui *t, WINDOW *w, int y, int x, const plot_cell *c)
 {
     int attr = cell_attr(t, c->color);
+    if (c->dim)
+        attr = (attr & ~A_BOLD) | A_DIM;
     if (t->utf8) {
         cchar_t cc;
         wchar_t wc[2] = {(wchar_t)c->ch, 0};
@@ -164,6 +166,8 @@ static const char *state_text(const tui *t, int *attr)
         *attr = A_NORMAL;
         return "waiting for the engine";
     }
+    if (t->watch)
+        return "following";
     if (t->st.finished) {
         *attr = t->attr[TC_VALID];
         return "finished";
@@ -189,7 +193,10 @@ static void draw_title(tui *t, WINDOW *w)
     wattroff(w, a);
     const char *dot = tui_sym(t, " · ", " - ");
     char left[256];
-    if (t->have_status)
+    if (t->watch)
+        snprintf(left, sizeof left, " irvi%swatch%s%d run%s", dot, dot, t->watch->n,
+                 t->watch->n == 1 ? "" : "s");
+    else if (t->have_status)
         snprintf(left, sizeof left, " irvi%s%s%s%s%s%s%s%s", dot,
                  t->st.mode == MODE_REFINE ? "refinement lab" : "training", dot, t->st.dataset, dot,
                  t->st.model, dot, t->st.algo);
@@ -214,7 +221,7 @@ static void draw_plot(tui *t, int panel)
     int h, wd;
     getmaxyx(w, h, wd);
     werase(w);
-    int refine = t->have_status && t->st.mode == MODE_REFINE;
+    int refine = !t->watch && t->have_status && t->st.mode == MODE_REFINE;
     int lb = panel == PANEL_LB;
     plot_spec sp;
     memset(&sp, 0, sizeof sp);
@@ -246,6 +253,8 @@ static void draw_plot(tui *t, int panel)
         sp.xaxis = PLOT_X_EPOCH;
         sp.xlabel = "refinement step";
         sp.empty_note = "r refines the chosen digits (d, c choose them)";
+    } else if (t->watch) {
+        tui_watch_lines(t, panel, &sp);
     } else {
         /* the panel's training curves in their legend order */
         for (int rank = 0; rank < curve_count; rank++)
@@ -261,11 +270,12 @@ static void draw_plot(tui *t, int panel)
         sp.xlabel = names[t->xaxis];
         sp.empty_note = tui_sym(t, "waiting for data…", "waiting for data...");
     }
+    tui_view_apply(t, &sp);
     box(w, 0, 0);
     const char *title = lb ? (refine ? "lower bound of the chosen digits" : "lower bound")
                            : (refine ? "normalized ESS of the chosen digits" : "normalized ESS");
-    if (wd > 6)
-        put_fmt(w, 0, 2, wd - 4, A_BOLD, " %s ", title);
+    if (t->watch)
+        title = lb ? watch_series_key[t->wseries] : "valid_ess";
     int ih = h - 2, iw = wd - 2;
     if (ih > 0 && iw > 0) {
         size_t need = (size_t)ih * (size_t)iw;
@@ -276,7 +286,7 @@ static void draw_plot(tui *t, int panel)
             t->cells = c;
             t->ncells = need;
         }
-        plot_render(&sp, t->cells, iw, ih);
+        plot_render_area(&sp, t->cells, iw, ih, &t->area[panel]);
         for (int r = 0; r < ih; r++)
             for (int c = 0; c < iw; c++) {
                 const plot_cell *pc = &t->cells[r * iw + c];
@@ -284,6 +294,10 @@ static void draw_plot(tui *t, int panel)
                     put_cell(t, w, 1 + r, 1 + c, pc);
             }
     }
+    char note[160];
+    tui_view_note(t, note, sizeof note, t->area[panel].best);
+    if (wd > 6)
+        put_fmt(w, 0, 2, wd - 4, A_BOLD, " %s%s ", title, note);
     wnoutrefresh(w);
 }
 
@@ -335,8 +349,33 @@ static void draw_status(tui *t, WINDOW *w)
     int h, wd;
     getmaxyx(w, h, wd);
     werase(w);
-    frame_box(t, w, "status");
+    frame_box(t, w, t->watch ? "runs" : "status");
     rows r = {w, 1, h - 1, wd - 2};
+    if (t->watch) {
+        /* one row per run: key, colour, label, rows read, last epoch, best */
+        for (int i = 0; i < t->watch->n && r.y < r.maxy; i++) {
+            const watch_run *run = &t->watch->run[i];
+            char best[32] = "-";
+            double b = -1.0 / 0.0;
+            for (int k = 0; k < run->n; k++)
+                if (run->rec[k].v[WS_VALID_LB] > b)
+                    b = run->rec[k].v[WS_VALID_LB];
+            if (run->n)
+                plot_format_value(b, best, sizeof best);
+            int a = run->hidden ? (int)A_DIM : t->attr[tui_run_color(run->color)];
+            if (t->whigh == i + 1)
+                a |= A_REVERSE;
+            int x = 2;
+            x += put_fmt(w, r.y, x, r.iw - 1, A_NORMAL, "%d ", i + 1);
+            x += put_fmt(w, r.y, x, r.iw - x + 1, a, "%s %s", tui_sym(t, "━", "*"), run->label);
+            if (r.y + 1 < r.maxy)
+                put_fmt(w, ++r.y, 4, r.iw - 3, run->hidden ? A_DIM : A_NORMAL,
+                        "%s%s ep %g  best %s", run->hidden ? "hidden  " : "", run->seen ? "" : "no file  ",
+                        run->n ? run->rec[run->n - 1].epoch : 0.0, best);
+            r.y++;
+        }
+        return;
+    }
     const app_status *s = &t->st;
     int sa;
     const char *state = state_text(t, &sa);
@@ -423,6 +462,12 @@ static void draw_msg(tui *t, WINDOW *w)
                 dg ? "digits:" : "class:", t->input, dg ? "3,17,42" : "7 x5");
     } else if (t->msg_until) {
         put_str(w, 0, 1, wd - 1, t->attr[t->msg_warn ? TC_WARN : TC_MSG], t->msg);
+    } else if (t->watch) {
+        put_str(w, 0, 1, wd - 1, A_DIM,
+                "1-9 show/hide  h highlight  v series  x axis  l/L log  [ ] smooth  "
+                "z zoom  arrows cursor  e export  ? help  q quit");
+    } else if (0) {
+        put_str(w, 0, 1, wd - 1, t->attr[t->msg_warn ? TC_WARN : TC_MSG], t->msg);
     } else {
         put_str(w, 0, 1, wd - 1, A_DIM,
                 "space pause  n step  r refine  d/c digits  k/K m/M g/G  x axis  "
@@ -437,12 +482,14 @@ static void draw_help(tui *t, WINDOW *w)
     werase(w);
     frame_box(t, w, "keys");
     /* from the key table (tui.c), then how to close the overlay */
-    char lines[48][96];
+    char lines[48][128];
     int n = 0;
     for (int k = 0; k < t->nkeys && n < 46; k++) {
         const tui_key *key = &t->keys[k];
         if (key->help)
-            snprintf(lines[n++], sizeof lines[0], "%-10s%s", key->label,
+            /* pad by columns, not bytes: labels may hold arrows */
+            snprintf(lines[n++], sizeof lines[0], "%s%*s%s", key->label,
+                     text_cols(key->label) < 12 ? 12 - text_cols(key->label) : 1, "",
                      tui_sym(t, key->help, key->help_ascii ? key->help_ascii : key->help));
     }
     lines[n++][0] = 0;

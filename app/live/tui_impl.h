@@ -9,6 +9,7 @@
 #include "live/curves.h"
 #include "live/layout.h"
 #include "live/link.h"
+#include "live/watch.h"
 #include "picture/cellplot.h"
 
 typedef struct tui tui; /* as in tui.h, the public face this state sits behind */
@@ -31,6 +32,16 @@ typedef struct tui_key {
 } tui_key;
 
 typedef enum { PROMPT_NONE, PROMPT_DIGITS, PROMPT_CLASS } tui_prompt;
+
+/* How every curve panel (training, lab, watch) is read: the plot_spec
+ * fields of the same names (cellplot.h); zoom indexes tui_zooms. */
+typedef struct {
+    int xlog, ylog, zoom;
+    double smooth;
+    double cursor;           /* fraction of the x range shown; < 0: off */
+} tui_view;
+
+#define TUI_WATCH_POLL_MS 1000 /* irvi watch: how often the files are looked at */
 
 struct tui {
     app_link *link;
@@ -84,10 +95,42 @@ struct tui {
     char note[96];
     const tui_key *keys;    /* the key table, for the help overlay */
     int nkeys;
+
+    tui_view view;
+    plot_area area[PANEL_COUNT]; /* where the last plots went (mouse clicks) */
+
+    /* irvi watch: runs followed from their files instead of an engine
+     * (link is NULL then) */
+    watch_set *watch;
+    watch_series wseries;   /* the series of the lower-bound panel */
+    int whigh;              /* highlighted run + 1 (0: none) */
+    long wpoll_ms;
 };
+
+extern const double tui_zooms[3]; /* all, the last 50 %, the last 10 % */
 
 /* tui.c */
 long tui_now_ms(void);
+void tui_msg(tui *t, int warn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tui_log_line(tui *t, const char *line); /* into the log pane's ring */
+
+/* tui_view.c: the view keys of every curve panel and the watch mode */
+void key_cursor(tui *t, int key);
+void key_cursor_off(tui *t, int key);
+void key_ylog(tui *t, int key);
+void key_smooth(tui *t, int key);
+void key_zoom(tui *t, int key);
+void key_mouse(tui *t, int key);
+void key_run_toggle(tui *t, int key);
+void key_highlight(tui *t, int key);
+void key_wseries(tui *t, int key);
+void tui_view_apply(const tui *t, plot_spec *sp);
+void tui_view_note(const tui *t, char *buf, size_t cap, double best);
+int tui_run_color(int i);       /* curses colour slot of watch run colour i */
+void tui_watch_drain(tui *t);
+void tui_watch_started(tui *t); /* the runs into the log pane */
+void tui_watch_export(tui *t);
+void tui_watch_lines(const tui *t, int panel, plot_spec *sp);
 
 /* the UTF-8 or the ASCII spelling, as the terminal can show */
 static inline const char *tui_sym(const tui *t, const char *utf8, const char *ascii)

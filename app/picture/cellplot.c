@@ -211,7 +211,8 @@ static int text_len(const char *s)
 
 /* The dot layer of the plot area. */
 typedef struct {
-    uint8_t *bits, *color;
+    uint8_t *bits, *color, *dim;
+    int cur_dim;   /* the line being drawn is dim */
     int pw, ph;    /* cells */
     int cx, cy;    /* dots per cell */
     int dw, dh;    /* dots */
@@ -228,6 +229,7 @@ static void dot_set(dots *d, int c, int r, int color)
         d->count++;
     d->bits[cell] |= (uint8_t)bit;
     d->color[cell] = (uint8_t)color;
+    d->dim[cell] = (uint8_t)d->cur_dim;
 }
 
 static void dot_line(dots *d, int c0, int r0, int c1, int r1, int color)
@@ -257,20 +259,75 @@ static uint32_t ascii_glyph(unsigned bits)
     return (uint32_t)map[bits & 7];
 }
 
-static void draw_legend(grid *g, const plot_spec *sp)
+/* ---- reading curves precisely: smoothing, log distance, cursor ------------ */
+
+void plot_ema(double *y, int n, double w)
 {
-    int x = 0, shown = 0;
+    if (!(w > 0) || w >= 1)
+        return;
+    double acc = NAN;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(y[i]))
+            continue;
+        acc = isfinite(acc) ? w * acc + (1 - w) * y[i] : y[i];
+        y[i] = acc;
+    }
+}
+
+double plot_log_eps(double span)
+{
+    return span > 0 && isfinite(span) ? span * 1e-3 : 1e-3;
+}
+
+double plot_smooth_step(double w, int dir)
+{
+    static const double steps[] = {0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99};
+    int n = (int)(sizeof steps / sizeof steps[0]), k = 0;
+    while (k + 1 < n && steps[k + 1] <= w + 1e-9)
+        k++;
+    k += dir > 0 ? 1 : dir < 0 ? -1 : 0;
+    return steps[k < 0 ? 0 : k >= n ? n - 1 : k];
+}
+
+/* One line's drawable points in the view: x, raw y, smoothed y. */
+typedef struct {
+    double *x, *y, *s;
+    int n;
+} line_pts;
+
+static void draw_legend(grid *g, const plot_spec *sp, const line_pts *lp, const plot_area *ar)
+{
+    int x = 0, shown = 0, cur = isfinite(ar->cursor_x);
+    if (cur) {
+        char lab[40], v[32];
+        plot_format_value(ar->cursor_x, v, sizeof v);
+        snprintf(lab, sizeof lab, "@%s", v);
+        x = put_text(g, 0, x, g->w, lab, PLOT_COLOR_AXIS) + 1;
+    }
     for (int i = 0; i < sp->nlines && x < g->w; i++) {
         const plot_line *l = &sp->line[i];
         if (!l->name)
             continue;
         char val[32] = "-";
-        if (l->series && l->series->raw > 0)
+        if (cur) {
+            /* the value of the point nearest the cursor (smoothed if smoothing) */
+            int best = -1;
+            double bd = INFINITY;
+            for (int k = 0; k < lp[i].n; k++) {
+                double d = fabs(lp[i].x[k] - ar->cursor_x);
+                if (d < bd) {
+                    bd = d;
+                    best = k;
+                }
+            }
+            if (best >= 0)
+                plot_format_value(lp[i].s[best], val, sizeof val);
+        } else if (l->series && l->series->raw > 0)
             plot_format_value(l->series->last_y, val, sizeof val);
         if (l->no_value)
             val[0] = 0;
-        if (shown++ > 0)
-            x += 2;
+        if (shown++ > 0 || cur)
+            x += cur && shown == 1 ? 1 : 2;
         put_cp(g, 0, x++, g->utf8 ? 0x2501 : '*', l->color);
         x++;
         x = put_text(g, 0, x, g->w, l->name, l->color);
@@ -281,56 +338,146 @@ static void draw_legend(grid *g, const plot_spec *sp)
 
 int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
 {
+    return plot_render_area(sp, cells, w, h, NULL);
+}
+
+/* where t lies in the view, on a log or linear scale */
+static double xf(double v, double lo, double hi, int lg)
+{
+    return axis_frac(v, lo, hi, lg);
+}
+
+int plot_render_area(const plot_spec *sp, plot_cell *cells, int w, int h, plot_area *out)
+{
+    plot_area ar = {0, 0, 0, 0, NAN, 0, NAN};
+    if (out)
+        *out = ar;
     if (w <= 0 || h <= 0)
         return 0;
     for (int i = 0; i < w * h; i++)
-        cells[i] = (plot_cell){' ', 0};
+        cells[i] = (plot_cell){' ', 0, 0};
     grid g = {cells, w, h, sp->utf8};
 
     /* rows: the curves keep at least 3 rows before the axis, its labels and
      * the legend get theirs */
     int xaxis = h >= 3, xlab = h >= 5, legend = h >= 6;
     int ph = h - legend - xaxis - xlab;
-    if (legend)
-        draw_legend(&g, sp);
-
-    /* data extent */
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     int ax = sp->xaxis >= 0 && sp->xaxis < PLOT_X_COUNT ? (int)sp->xaxis : 0;
-    for (int i = 0; i < sp->nlines; i++) {
+    int xlg = sp->xlog != 0, ylg = sp->ylog != 0;
+    int smooth = sp->smooth > 0 && sp->smooth < 1;
+
+    /* every line's finite points (x > 0 on a log x axis), smoothed over the
+     * whole run before the view is cut */
+    line_pts lp[PLOT_MAX_LINES];
+    memset(lp, 0, sizeof lp);
+    double xmin = INFINITY, xmax = -INFINITY;
+    int nl = sp->nlines < PLOT_MAX_LINES ? sp->nlines : PLOT_MAX_LINES;
+    for (int i = 0; i < nl; i++) {
         const plot_series *s = sp->line[i].series;
         if (!s)
             continue;
-        for (int k = 0, n = series_count(s); k < n; k++) {
+        int n = series_count(s);
+        lp[i].x = malloc((size_t)(n + 1) * sizeof(double));
+        lp[i].y = malloc((size_t)(n + 1) * sizeof(double));
+        lp[i].s = malloc((size_t)(n + 1) * sizeof(double));
+        if (!lp[i].x || !lp[i].y || !lp[i].s)
+            continue;
+        for (int k = 0; k < n; k++) {
             plot_point p = series_at(s, k);
-            if (!isfinite(p.y) || !isfinite(p.x[ax]))
+            if (!isfinite(p.y) || !isfinite(p.x[ax]) || (xlg && p.x[ax] <= 0))
                 continue;
+            lp[i].x[lp[i].n] = p.x[ax];
+            lp[i].y[lp[i].n] = lp[i].s[lp[i].n] = p.y;
+            lp[i].n++;
             xmin = fmin(xmin, p.x[ax]);
             xmax = fmax(xmax, p.x[ax]);
-            ymin = fmin(ymin, p.y);
-            ymax = fmax(ymax, p.y);
+        }
+        if (smooth)
+            plot_ema(lp[i].s, lp[i].n, sp->smooth);
+    }
+
+    /* x view: tight to the data, the last zoom part of it */
+    double xlo = xmin, xhi = xmax;
+    if (xmin <= xmax) {
+        if (xlg) {
+            double a = log10(xlo), b = log10(xhi);
+            if (sp->zoom > 0 && sp->zoom < 1)
+                a = b - (b - a) * sp->zoom;
+            if (b - a < 1e-9) {
+                a -= 0.05;
+                b += 0.05;
+            }
+            xlo = pow(10, a);
+            xhi = pow(10, b);
+        } else {
+            if (sp->zoom > 0 && sp->zoom < 1)
+                xlo = xhi - (xhi - xlo) * sp->zoom;
+            if (xhi - xlo <= fabs(xlo) * 1e-12) {
+                double d = fabs(xlo) * 0.05;
+                if (d == 0)
+                    d = 0.5;
+                xlo -= d;
+                xhi += d;
+            }
         }
     }
-    if (!(xmin <= xmax)) {
+    /* best value in view (raw), for the log distance axis */
+    double best = -INFINITY, worst = INFINITY;
+    for (int i = 0; i < nl; i++)
+        for (int k = 0; k < lp[i].n; k++)
+            if (lp[i].x[k] >= xlo && lp[i].x[k] <= xhi) {
+                best = fmax(best, lp[i].y[k]);
+                worst = fmin(worst, lp[i].y[k]);
+            }
+    double eps = plot_log_eps(best - worst);
+    ar.best = best;
+    ar.eps = eps;
+    ar.xlo = xlo;
+    ar.xhi = xhi;
+#define TY(v) (ylg ? fmax(best - (v) + eps, eps * 0.5) : (v))
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (int i = 0; i < nl; i++)
+        for (int k = 0; k < lp[i].n; k++)
+            if (lp[i].x[k] >= xlo && lp[i].x[k] <= xhi) {
+                double a = TY(lp[i].y[k]), b = TY(lp[i].s[k]);
+                ymin = fmin(ymin, fmin(a, b));
+                ymax = fmax(ymax, fmax(a, b));
+            }
+    if (sp->cursor_on && sp->cursor >= 0 && sp->cursor <= 1 && xmin <= xmax)
+        ar.cursor_x = xlg ? pow(10, log10(xlo) + sp->cursor * (log10(xhi) - log10(xlo)))
+                          : xlo + sp->cursor * (xhi - xlo);
+    if (legend)
+        draw_legend(&g, sp, lp, &ar);
+
+    dots d = {0};
+    double *sum = NULL;
+    int *cnt = NULL;
+    if (!(ymin <= ymax)) {
         if (sp->empty_note) {
             int len = text_len(sp->empty_note);
             int y = legend + ph / 2, x = (w - len) / 2;
             put_text(&g, y, x < 0 ? 0 : x, w, sp->empty_note, PLOT_COLOR_AXIS);
         }
-        return 0;
+        goto done;
     }
 
     /* y scale: nice ticks, range widened to the outer ticks */
     axis_ticks ty;
     int max_yt = ph / 3 < 1 ? 1 : ph / 3 > 5 ? 5 : ph / 3;
-    axis_linear(&ty, ymin, ymax, max_yt + 1, 0);
+    if (ylg)
+        axis_log(&ty, ymin, ymax, max_yt + 1);
+    else
+        axis_linear(&ty, ymin, ymax, max_yt + 1, 0);
     double ystep = ty.step, ylo = ty.lo, yhi = ty.hi;
     int nyt = ty.n;
 
     char ylabels[8][24];
     int nyl = nyt < 8 ? nyt : 8, lw = 0;
     for (int i = 0; i < nyl; i++) {
-        axis_label_short(ty.v[i], ystep, ylabels[i], sizeof ylabels[i]);
+        if (ylg)
+            snprintf(ylabels[i], sizeof ylabels[i], "%g", ty.v[i]);
+        else
+            axis_label_short(ty.v[i], ystep, ylabels[i], sizeof ylabels[i]);
         int len = text_len(ylabels[i]);
         lw = len > lw ? len : lw;
     }
@@ -338,74 +485,75 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
     if (!yaxis)
         lw = 0;
     int px0 = yaxis ? lw + 1 : 0, pw = w - px0;
+    ar.x0 = px0;
+    ar.w = pw;
 
-    /* x scale: tight to the data */
-    double xlo = xmin, xhi = xmax;
-    if (xhi - xlo <= fabs(xlo) * 1e-12) {
-        double d = fabs(xlo) * 0.05;
-        if (d == 0)
-            d = 0.5;
-        xlo -= d;
-        xhi += d;
-    }
-
-    dots d = {0};
     d.pw = pw;
     d.ph = ph;
     d.cx = sp->utf8 ? 2 : 1;
     d.cy = sp->utf8 ? 4 : 3;
     d.dw = pw * d.cx;
     d.dh = ph * d.cy;
-    d.bits = calloc((size_t)pw * ph, 1);
-    d.color = calloc((size_t)pw * ph, 1);
-    double *sum = malloc((size_t)d.dw * sizeof *sum);
-    int *cnt = malloc((size_t)d.dw * sizeof *cnt);
-    if (!d.bits || !d.color || !sum || !cnt)
+    d.bits = calloc((size_t)pw * ph + 1, 1);
+    d.color = calloc((size_t)pw * ph + 1, 1);
+    d.dim = calloc((size_t)pw * ph + 1, 1);
+    sum = malloc((size_t)(d.dw + 1) * sizeof *sum);
+    cnt = malloc((size_t)(d.dw + 1) * sizeof *cnt);
+    if (!d.bits || !d.color || !d.dim || !sum || !cnt || ph <= 0)
         goto done;
 
-    for (int i = 0; i < sp->nlines; i++) {
-        const plot_series *s = sp->line[i].series;
-        if (!s)
-            continue;
-        memset(sum, 0, (size_t)d.dw * sizeof *sum);
-        memset(cnt, 0, (size_t)d.dw * sizeof *cnt);
-        for (int k = 0, n = series_count(s); k < n; k++) {
-            plot_point p = series_at(s, k);
-            if (!isfinite(p.y) || !isfinite(p.x[ax]))
-                continue;
-            int c = (int)floor(axis_frac(p.x[ax], xlo, xhi, 0) * (d.dw - 1) + 0.5);
-            c = c < 0 ? 0 : c >= d.dw ? d.dw - 1 : c;
-            sum[c] += p.y;
-            cnt[c]++;
+    /* pass 0: raw curves dim behind (when smoothing), pass 1: the curves */
+    for (int pass = smooth ? 0 : 1; pass < 2; pass++)
+        for (int i = 0; i < nl; i++) {
+            const double *yv = pass == 0 ? lp[i].y : lp[i].s;
+            int color = sp->line[i].color;
+            d.cur_dim = pass == 0 || (i < 32 && (sp->dim_lines >> i & 1u));
+            memset(sum, 0, (size_t)d.dw * sizeof *sum);
+            memset(cnt, 0, (size_t)d.dw * sizeof *cnt);
+            for (int k = 0; k < lp[i].n; k++) {
+                if (lp[i].x[k] < xlo || lp[i].x[k] > xhi)
+                    continue;
+                int c = (int)floor(xf(lp[i].x[k], xlo, xhi, xlg) * (d.dw - 1) + 0.5);
+                c = c < 0 ? 0 : c >= d.dw ? d.dw - 1 : c;
+                sum[c] += TY(yv[k]);
+                cnt[c]++;
+            }
+            int pc = -1, pr = 0, bins = 0;
+            for (int c = 0; c < d.dw; c++) {
+                if (!cnt[c])
+                    continue;
+                double y = sum[c] / cnt[c];
+                int r = (int)floor(axis_frac(y, yhi, ylo, ylg) * (d.dh - 1) + 0.5);
+                r = r < 0 ? 0 : r >= d.dh ? d.dh - 1 : r;
+                if (pc < 0)
+                    dot_set(&d, c, r, color);
+                else
+                    dot_line(&d, pc, pr, c, r, color);
+                pc = c;
+                pr = r;
+                bins++;
+            }
+            if (bins == 1) { /* a lone point (e.g. the first validation): a small cross */
+                dot_set(&d, pc - 1, pr, color);
+                dot_set(&d, pc + 1, pr, color);
+                dot_set(&d, pc, pr - 1, color);
+                dot_set(&d, pc, pr + 1, color);
+            }
         }
-        int pc = -1, pr = 0, bins = 0;
-        for (int c = 0; c < d.dw; c++) {
-            if (!cnt[c])
-                continue;
-            double y = sum[c] / cnt[c];
-            int r = (int)floor(axis_frac(y, yhi, ylo, 0) * (d.dh - 1) + 0.5);
-            r = r < 0 ? 0 : r >= d.dh ? d.dh - 1 : r;
-            if (pc < 0)
-                dot_set(&d, c, r, sp->line[i].color);
-            else
-                dot_line(&d, pc, pr, c, r, sp->line[i].color);
-            pc = c;
-            pr = r;
-            bins++;
-        }
-        if (bins == 1) { /* a lone point (e.g. the first validation): a small cross */
-            dot_set(&d, pc - 1, pr, sp->line[i].color);
-            dot_set(&d, pc + 1, pr, sp->line[i].color);
-            dot_set(&d, pc, pr - 1, sp->line[i].color);
-            dot_set(&d, pc, pr + 1, sp->line[i].color);
-        }
-    }
+    int ccol = -1;
+    if (isfinite(ar.cursor_x))
+        ccol = (int)floor(xf(ar.cursor_x, xlo, xhi, xlg) * (d.dw - 1) + 0.5) / d.cx;
     for (int r = 0; r < ph; r++)
         for (int c = 0; c < pw; c++) {
             unsigned b = d.bits[r * pw + c];
-            if (b)
+            if (b) {
                 put_cp(&g, legend + r, px0 + c, sp->utf8 ? 0x2800 + b : ascii_glyph(b),
                        d.color[r * pw + c]);
+                cells[(size_t)(legend + r) * w + px0 + c].dim = d.dim[r * pw + c];
+            } else if (c == ccol) {
+                put_cp(&g, legend + r, px0 + c, sp->utf8 ? 0x2502 : '|', PLOT_COLOR_AXIS);
+                cells[(size_t)(legend + r) * w + px0 + c].dim = 1;
+            }
         }
 
     /* y axis and labels */
@@ -414,7 +562,7 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             put_cp(&g, legend + r, lw, sp->utf8 ? 0x2502 : '|', PLOT_COLOR_AXIS);
         int last_row = -1;
         for (int i = nyl - 1; i >= 0; i--) {
-            int row = (int)floor(axis_frac(ty.v[i], yhi, ylo, 0) * (d.dh - 1) + 0.5) / d.cy;
+            int row = (int)floor(axis_frac(ty.v[i], yhi, ylo, ylg) * (d.dh - 1) + 0.5) / d.cy;
             if (row == last_row)
                 continue;
             last_row = row;
@@ -432,7 +580,10 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             put_cp(&g, ya, c, sp->utf8 ? 0x2500 : '-', PLOT_COLOR_AXIS);
         axis_ticks tx;
         int max_xt = pw / 10 < 1 ? 1 : pw / 10;
-        axis_linear(&tx, xlo, xhi, max_xt + 1, 0);
+        if (xlg)
+            axis_log(&tx, xlo, xhi, max_xt + 1);
+        else
+            axis_linear(&tx, xlo, xhi, max_xt + 1, 0);
         double xstep = tx.step;
         int cap_x = w;
         if (xlab && sp->xlabel) {
@@ -445,15 +596,19 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
         int next_free = px0 > 0 ? px0 - 1 : 0;
         for (int i = 0; i < tx.n; i++) {
             double v = tx.v[i];
-            if (v < xlo - 1e-9 * xstep || v > xhi + 1e-9 * xstep)
+            if (xlg ? (v < xlo * (1 - 1e-9) || v > xhi * (1 + 1e-9))
+                    : (v < xlo - 1e-9 * xstep || v > xhi + 1e-9 * xstep))
                 continue;
-            int dc = (int)floor(axis_frac(v, xlo, xhi, 0) * (d.dw - 1) + 0.5);
+            int dc = (int)floor(xf(v, xlo, xhi, xlg) * (d.dw - 1) + 0.5);
             int col = px0 + dc / d.cx;
             put_cp(&g, ya, col, sp->utf8 ? 0x252C : '+', PLOT_COLOR_AXIS);
             if (!xlab)
                 continue;
             char lab[24];
-            axis_label_short(v, xstep, lab, sizeof lab);
+            if (xlg)
+                snprintf(lab, sizeof lab, "%g", v);
+            else
+                axis_label_short(v, xstep, lab, sizeof lab);
             int len = text_len(lab), x0 = col - len / 2;
             if (x0 < next_free)
                 x0 = next_free;
@@ -463,10 +618,19 @@ int plot_render(const plot_spec *sp, plot_cell *cells, int w, int h)
             next_free = x0 + len + 1;
         }
     }
+#undef TY
 done:
+    for (int i = 0; i < nl; i++) {
+        free(lp[i].x);
+        free(lp[i].y);
+        free(lp[i].s);
+    }
     free(d.bits);
     free(d.color);
+    free(d.dim);
     free(sum);
     free(cnt);
+    if (out)
+        *out = ar;
     return d.count;
 }

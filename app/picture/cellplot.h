@@ -63,6 +63,7 @@ void series_push(plot_series *s, double epoch, double update, double seconds, do
 typedef struct {
     uint32_t ch;   /* Unicode code point (ASCII only in ASCII mode) */
     uint8_t color; /* 0 default, 1.. series colour, PLOT_COLOR_AXIS */
+    uint8_t dim;   /* drawn dim: a raw curve behind its smoothed one, a run not highlighted */
 } plot_cell;
 
 typedef struct {
@@ -79,13 +80,45 @@ typedef struct {
     const char *xlabel; /* caption at the right end of the x tick row */
     int utf8;           /* braille and box-drawing glyphs; else ASCII only */
     const char *empty_note; /* shown centred when no series has data (may be NULL) */
+    /* reading curves precisely (all 0: the plain plot) */
+    uint32_t dim_lines; /* bit i: line i drawn dim (e.g. runs not highlighted) */
+    int xlog;           /* log x axis; points with x <= 0 are left out */
+    int ylog;           /* log y axis of the distance to the best (largest) value
+                           shown: best - y + eps (plot_log_eps), for bounds < 0 */
+    double smooth;      /* EMA weight in [0, 1): > 0 draws each line smoothed,
+                           its raw curve dim behind it */
+    double zoom;        /* show the last zoom fraction of the x range (0, >= 1: all) */
+    int cursor_on;      /* a cursor at the fraction cursor (0..1) of the x range
+                           shown; the legend then shows "@x" and each line's
+                           value at the cursor instead of its last value */
+    double cursor;
 } plot_spec;
+
+/* Where plot_render put things, for mouse clicks and readouts. */
+typedef struct {
+    int x0, w;          /* plot area columns [x0, x0 + w) of the cell buffer (w 0: none) */
+    double xlo, xhi;    /* x range shown (data units) */
+    double best, eps;   /* ylog: the best value and the epsilon added */
+    double cursor_x;    /* the cursor's x (NaN: none) */
+} plot_area;
 
 /* Render into cells[0 .. w*h) (row-major, caller-allocated). Any w, h >= 0
  * is fine; parts that do not fit are left out (the x axis needs h >= 3,
  * its tick labels h >= 5, the legend h >= 6, the y labels w >= 12).
  * Returns the number of curve dots set (for tests). */
 int plot_render(const plot_spec *spec, plot_cell *cells, int w, int h);
+/* The same, also reporting the plot area (out may be NULL). */
+int plot_render_area(const plot_spec *spec, plot_cell *cells, int w, int h, plot_area *out);
+
+/* Exponential moving average in place: y[i] = w y[i-1] + (1 - w) y[i], the
+ * first value kept; non-finite values are skipped (kept as they are). */
+void plot_ema(double *y, int n, double w);
+/* The epsilon of a log distance-to-best axis over values spanning span:
+ * 1e-3 of the span (1e-3 when the span is 0), so the best point sits about
+ * three decades under the rest instead of at minus infinity. */
+double plot_log_eps(double span);
+/* The next EMA weight up (dir > 0) or down from w: 0, .5, .8, .9, .95, .98, .99. */
+double plot_smooth_step(double w, int dir);
 
 /* ---- helpers (exposed for tests and for the UI) ---------------------------- */
 /* Format a last value for the legend (about 4 significant digits). */
