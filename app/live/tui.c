@@ -434,25 +434,19 @@ static void key_view(tui *t, int key)
         key_wseries(t, key);
         return;
     }
-    t->view = (t->view + 1) % VIEW_COUNT;
-    tui_msg(t, 0, "SDL window: %s%s", view_name(t->view),
-            t->view == VIEW_INSPECT || t->view == VIEW_FILM ? " (f picks the digit)" : "");
+    t->sdl_view = (t->sdl_view + 1) % VIEW_COUNT;
+    tui_msg(t, 0, "SDL window: %s%s", view_name(t->sdl_view),
+            t->sdl_view == VIEW_INSPECT || t->sdl_view == VIEW_FILM ? " (f picks the digit)" : "");
 }
 
 int tui_sdl_view(const tui *t)
 {
-    return t ? t->view : 0;
+    return t ? t->sdl_view : 0;
 }
 
 int tui_focus(const tui *t)
 {
     return t ? t->focus : 0;
-}
-
-static void key_nothing(tui *t, int key)
-{
-    (void)t;
-    (void)key;
 }
 
 /* The key table: every key, what it does, and its line in the help overlay

@@ -68,7 +68,7 @@ struct tui {
     metric_point *ptbuf;
     plot_series hist[SERIES_COUNT];
     plot_xaxis xaxis;
-    int view;                /* what the SDL window shows (VIEW_*, inspector.h) */
+    int sdl_view;                /* what the SDL window shows (VIEW_*, inspector.h) */
     int focus;               /* refinement lab: highlighted digit + 1 (0 = none) */
     plot_cell *cells;
     size_t ncells;
