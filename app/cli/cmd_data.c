@@ -130,7 +130,7 @@ static int data_info(int argc, char **argv)
     else
         printf("binarize    fixed (the files are binary)\n");
     printf("splits      train %d  valid %d  test %d\n", sp[0].n, sp[1].n, sp[2].n);
-    printf("mean        train %.4f  valid %.4f  test %.4f\n", split_mean(sp[0]),
+    printf("pixels on   train %.5f  valid %.5f  test %.5f  (fraction)\n", split_mean(sp[0]),
            split_mean(sp[1]), split_mean(sp[2]));
     if (sp[0].y) {
         int maxl = 0;

@@ -70,5 +70,36 @@ else
     echo "note: no MNIST in '${mnist:-unset}', skipping the real-data part"
 fi
 
+# the fixed binarized MNIST (the paper's data), next to the MNIST folder:
+# read with its labels and published md5s; one changed pixel is refused
+bm=${mnist:+$(dirname "$mnist")/binarized-mnist}
+if [ -n "$bm" ] && [ -f "$bm/train-images-idx3-ubyte.gz" ]; then
+    out=$("$irvi" data info binarized-mnist --dir "$bm")
+    rc=$?
+    [ $rc -eq 0 ] || { echo "FAIL: irvi data info binarized-mnist exited $rc"; fail=1; }
+    for want in "train 50000  valid 10000  test 10000" "10 classes" "fixed" \
+                "train 0.13056  valid 0.13113  test 0.13251" \
+                19fd26812fb0f0ed11e913ae686a207b 27ae3e4e09519cfbb04c329615203637; do
+        [[ "$out" == *"$want"* ]] || { echo "FAIL: binarized-mnist info lacks '$want'"; fail=1; }
+    done
+    [ $fail -eq 0 ] && echo "ok: binarized-mnist: 50000/10000/10000, labels, published md5s"
+    bad="$dir/bm-bad"
+    mkdir -p "$bad"
+    cp "$bm"/*.gz "$bad"/ && chmod u+w "$bad"/*.gz
+    # turn on the corner pixel of the first test image (byte 16, after the header; 0 in the set)
+    gzip -dc "$bm/test-images-idx3-ubyte.gz" > "$bad/t.idx"
+    printf '\001' | dd of="$bad/t.idx" bs=1 seek=16 conv=notrunc 2> /dev/null
+    gzip -c "$bad/t.idx" > "$bad/test-images-idx3-ubyte.gz" && rm -f "$bad/t.idx"
+    if "$irvi" data info binarized-mnist --dir "$bad" > /dev/null 2> "$dir/stderr"; then
+        echo "FAIL: a changed binarized-mnist file was accepted"; fail=1
+    elif ! grep -q "md5 of the uncompressed file is .*, expected 9f1602d5a50e19dfb708b380a72556be" "$dir/stderr"; then
+        echo "FAIL: changed binarized-mnist: message: $(cat "$dir/stderr")"; fail=1
+    else
+        echo "ok: changed file refused: $(cut -c1-160 "$dir/stderr")"
+    fi
+else
+    echo "note: no fixed binarized MNIST beside '${mnist:-unset}', skipping that part"
+fi
+
 rm -rf "$dir"
 exit $fail
