@@ -329,12 +329,17 @@ static void row_kv(rows *r, const char *label, int attr, const char *fmt, ...)
     do {
         char chunk[300];
         int n = 0, cols = 0;
+        int brk = 0; /* the last space that fits: wrap between words */
         while (p[n] && cols < vw) {
             n++;
             while ((p[n] & 0xC0) == 0x80)
                 n++;
             cols++;
+            if (p[n] == ' ')
+                brk = n;
         }
+        if (p[n] && p[n] != ' ' && brk > 0)
+            n = brk;
         memcpy(chunk, p, (size_t)n);
         chunk[n] = 0;
         put_str(r->w, r->y++, vx, vw, attr, chunk);
@@ -423,9 +428,8 @@ static void draw_status(tui *t, WINDOW *w)
      * why: on a young model at gamma 0.1 the importance weights degenerate */
     if (isfinite(s->last_lb) && isfinite(s->last_lb0) && s->last_lb < s->last_lb0 - 0.05)
         row_kv(&r, "why", t->attr[TC_WARN],
-               "refined LB below q0's: ESS %.3f, the weights degenerate on a young model; "
-               "refinement helps once it has trained (irvi refine shows it on the reference "
-               "model)",
+               "refined LB below q0's (ESS %.3f): the weights degenerate on a young model; "
+               "refinement helps once it has trained (irvi refine: the reference model)",
                s->last_ess);
     if (s->checkpoint[0] && r.y + 1 < r.maxy) {
         row_kv(&r, "checkpoint", A_NORMAL, "%s", "");

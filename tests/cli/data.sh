@@ -77,7 +77,7 @@ if [ -n "$bm" ] && [ -f "$bm/train-images-idx3-ubyte.gz" ]; then
     out=$("$irvi" data info binarized-mnist --dir "$bm")
     rc=$?
     [ $rc -eq 0 ] || { echo "FAIL: irvi data info binarized-mnist exited $rc"; fail=1; }
-    for want in "train 50000  valid 10000  test 10000" "10 classes" "fixed" \
+    for want in "train 50000  valid 10000  test 10000" "labels      none" "fixed" \
                 "train 0.13056  valid 0.13113  test 0.13251" \
                 19fd26812fb0f0ed11e913ae686a207b 27ae3e4e09519cfbb04c329615203637; do
         [[ "$out" == *"$want"* ]] || { echo "FAIL: binarized-mnist info lacks '$want'"; fail=1; }
