@@ -112,60 +112,6 @@ static int bad_flag(const char *flag, const char *fmt, const char *text)
     return -1;
 }
 
-static int p_long(const char *flag, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno)
-        return bad_flag(flag, "'%s' is not a whole number", v);
-    if (x < lo || x > hi) {
-        fprintf(stderr, "irvi: %s: %ld is out of range (must be %ld..%ld)\n", flag, x, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int p_int(const char *flag, const char *v, long lo, long hi, int *out)
-{
-    long x;
-    if (p_long(flag, v, lo, hi, &x))
-        return -1;
-    *out = (int)x;
-    return 0;
-}
-
-/* lo_open: the interval is (lo, hi] instead of [lo, hi] */
-static int p_double(const char *flag, const char *v, double lo, double hi, int lo_open, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x))
-        return bad_flag(flag, "'%s' is not a finite number", v);
-    if ((lo_open ? x <= lo : x < lo) || x > hi) {
-        fprintf(stderr, "irvi: %s: %g is out of range (must be in %s%g, %g])\n", flag, x,
-                lo_open ? "(" : "[", lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int p_float(const char *flag, const char *v, double lo, double hi, int lo_open, float *out)
-{
-    double x;
-    if (p_double(flag, v, lo, hi, lo_open, &x))
-        return -1;
-    if (lo_open && (float)x <= lo) { /* e.g. 1e-50 > 0 is 0 as a float */
-        fprintf(stderr, "irvi: %s: %g is out of range (too small for a float)\n", flag, x);
-        return -1;
-    }
-    *out = (float)x;
-    return 0;
-}
-
 static int p_opt(const char *flag, const char *v, irvi_optimizer *out)
 {
     if (!strcmp(v, "rmsprop"))
@@ -221,7 +167,7 @@ static int parse_args(int argc, char **argv, train_args *a)
             if (!strcmp(v, "stochastic")) a->bin = IRVI_BIN_STOCHASTIC;
             else if (!strcmp(v, "threshold")) a->bin = IRVI_BIN_THRESHOLD;
             else r = bad_flag(f, "'%s' (expected stochastic or threshold)", v);
-        } else if (!strcmp(f, "--data-seed")) r = p_int(f, v, 0, 2147483647, &a->data_seed);
+        } else if (!strcmp(f, "--data-seed")) r = args_int(f, v, 0, 2147483647, &a->data_seed);
         else if (!strcmp(f, "--model")) {
             a->set |= SET_ARCH;
             a->darn = a->gaussian = 0;
@@ -235,37 +181,37 @@ static int parse_args(int argc, char **argv, train_args *a)
             a->layers = v;
             if (irvi_arch_parse_layers(v, &tmp))
                 r = bad_flag(f, "%s", irvi_last_error());
-        } else if (!strcmp(f, "--gen-hidden")) { a->set |= SET_ARCH; gh_set = 1; r = p_int(f, v, 0, 65536, &a->gen_hidden); }
-        else if (!strcmp(f, "--rec-hidden")) { a->set |= SET_ARCH; rh_set = 1; r = p_int(f, v, 0, 65536, &a->rec_hidden); }
+        } else if (!strcmp(f, "--gen-hidden")) { a->set |= SET_ARCH; gh_set = 1; r = args_int(f, v, 0, 65536, &a->gen_hidden); }
+        else if (!strcmp(f, "--rec-hidden")) { a->set |= SET_ARCH; rh_set = 1; r = args_int(f, v, 0, 65536, &a->rec_hidden); }
         else if (!strcmp(f, "--algo")) {
             a->set |= SET_OTHER_TRAIN;
             algo_set = 1;
             if (irvi_algo_parse(v, &a->o.algo))
                 r = bad_flag(f, "%s", irvi_last_error());
-        } else if (!strcmp(f, "--epochs")) r = p_int(f, v, 0, 100000000, &a->epochs);
-        else if (!strcmp(f, "--batch")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.batch); }
-        else if (!strcmp(f, "--N")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &a->o.N); }
-        else if (!strcmp(f, "--sleep")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 1000, &a->o.sleep_interleave); }
-        else if (!strcmp(f, "--K")) { a->set |= SET_AIR | SET_K; r = p_int(f, v, 0, 100000, &a->o.air.K); }
-        else if (!strcmp(f, "--M")) { a->set |= SET_AIR | SET_M; r = p_int(f, v, 1, 100000, &a->o.air.M); }
-        else if (!strcmp(f, "--gamma")) { a->set |= SET_AIR | SET_GAMMA; r = p_float(f, v, 0, 1, 1, &a->o.air.gamma); }
-        else if (!strcmp(f, "--eps")) { a->set |= SET_AIR | SET_EPS; r = p_float(f, v, 0, 0.49, 0, &a->o.air.eps); }
+        } else if (!strcmp(f, "--epochs")) r = args_int(f, v, 0, 100000000, &a->epochs);
+        else if (!strcmp(f, "--batch")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 1, 100000, &a->o.batch); }
+        else if (!strcmp(f, "--N")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 1, 100000, &a->o.N); }
+        else if (!strcmp(f, "--sleep")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 0, 1000, &a->o.sleep_interleave); }
+        else if (!strcmp(f, "--K")) { a->set |= SET_AIR | SET_K; r = args_int(f, v, 0, 100000, &a->o.air.K); }
+        else if (!strcmp(f, "--M")) { a->set |= SET_AIR | SET_M; r = args_int(f, v, 1, 100000, &a->o.air.M); }
+        else if (!strcmp(f, "--gamma")) { a->set |= SET_AIR | SET_GAMMA; r = args_float(f, v, 0, 1, 1, &a->o.air.gamma); }
+        else if (!strcmp(f, "--eps")) { a->set |= SET_AIR | SET_EPS; r = args_float(f, v, 0, 0.49, 0, &a->o.air.eps); }
         else if (!strcmp(f, "--opt")) { a->set |= SET_OTHER_TRAIN; r = p_opt(f, v, &a->o.opt); }
-        else if (!strcmp(f, "--lr")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 10, 1, &a->o.lr); }
-        else if (!strcmp(f, "--l2")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 10, 0, &a->o.l2); }
-        else if (!strcmp(f, "--test-K")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 100000, &test_k); }
-        else if (!strcmp(f, "--test-M")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 100000, &test_m); }
-        else if (!strcmp(f, "--test-gamma")) { a->set |= SET_OTHER_TRAIN; r = p_float(f, v, 0, 1, 1, &test_g); }
-        else if (!strcmp(f, "--valid-N")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 1, 10000000, &a->o.valid_N); }
-        else if (!strcmp(f, "--valid-n")) { a->set |= SET_OTHER_TRAIN; r = p_int(f, v, 0, 100000000, &a->o.valid_n); }
-        else if (!strcmp(f, "--seed")) r = p_int(f, v, 0, 2147483647, &a->seed);
-        else if (!strcmp(f, "--threads")) r = p_int(f, v, 0, 1024, &a->threads);
-        else if (!strcmp(f, "--finetune-epochs")) r = p_int(f, v, 0, 100000000, &a->ft_epochs);
+        else if (!strcmp(f, "--lr")) { a->set |= SET_OTHER_TRAIN; r = args_float(f, v, 0, 10, 1, &a->o.lr); }
+        else if (!strcmp(f, "--l2")) { a->set |= SET_OTHER_TRAIN; r = args_float(f, v, 0, 10, 0, &a->o.l2); }
+        else if (!strcmp(f, "--test-K")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 0, 100000, &test_k); }
+        else if (!strcmp(f, "--test-M")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 1, 100000, &test_m); }
+        else if (!strcmp(f, "--test-gamma")) { a->set |= SET_OTHER_TRAIN; r = args_float(f, v, 0, 1, 1, &test_g); }
+        else if (!strcmp(f, "--valid-N")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 1, 10000000, &a->o.valid_N); }
+        else if (!strcmp(f, "--valid-n")) { a->set |= SET_OTHER_TRAIN; r = args_int(f, v, 0, 100000000, &a->o.valid_n); }
+        else if (!strcmp(f, "--seed")) r = args_int(f, v, 0, 2147483647, &a->seed);
+        else if (!strcmp(f, "--threads")) r = args_int(f, v, 0, 1024, &a->threads);
+        else if (!strcmp(f, "--finetune-epochs")) r = args_int(f, v, 0, 100000000, &a->ft_epochs);
         else if (!strcmp(f, "--finetune-opt")) r = p_opt(f, v, &a->ft_opt);
-        else if (!strcmp(f, "--finetune-lr")) r = p_float(f, v, 0, 10, 1, &a->ft_lr);
-        else if (!strcmp(f, "--lr-decay")) r = p_float(f, v, 1, 10, 0, &a->ft_decay);
-        else if (!strcmp(f, "--max-updates")) r = p_long(f, v, 0, 1L << 50, &a->max_updates);
-        else if (!strcmp(f, "--ckpt-every")) r = p_double(f, v, 0, 1e9, 0, &a->ckpt_every);
+        else if (!strcmp(f, "--finetune-lr")) r = args_float(f, v, 0, 10, 1, &a->ft_lr);
+        else if (!strcmp(f, "--lr-decay")) r = args_float(f, v, 1, 10, 0, &a->ft_decay);
+        else if (!strcmp(f, "--max-updates")) r = args_long(f, v, 0, 1L << 50, &a->max_updates);
+        else if (!strcmp(f, "--ckpt-every")) r = args_double(f, v, 0, 1e9, 0, &a->ckpt_every);
         else {
             fprintf(stderr, "irvi: unknown option '%s' (try irvi train --help)\n", f);
             return -1;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int args_int(const char *flag, const char *text, long lo, long hi, int *out)
+int args_long(const char *flag, const char *text, long lo, long hi, long *out)
 {
     char *end;
     errno = 0;
@@ -17,14 +17,24 @@ int args_int(const char *flag, const char *text, long lo, long hi, int *out)
         return -1;
     }
     if (v < lo || v > hi) {
-        fprintf(stderr, "irvi: %s: %ld is out of range (%ld..%ld)\n", flag, v, lo, hi);
+        fprintf(stderr, "irvi: %s: %ld is out of range (must be %ld..%ld)\n", flag, v, lo, hi);
         return -1;
     }
+    *out = v;
+    return 0;
+}
+
+int args_int(const char *flag, const char *text, long lo, long hi, int *out)
+{
+    long v;
+    if (args_long(flag, text, lo, hi, &v))
+        return -1;
     *out = (int)v;
     return 0;
 }
 
-int args_float(const char *flag, const char *text, double lo, double hi, int lo_open, float *out)
+int args_double(const char *flag, const char *text, double lo, double hi, int lo_open,
+                double *out)
 {
     char *end;
     errno = 0;
@@ -33,14 +43,25 @@ int args_float(const char *flag, const char *text, double lo, double hi, int lo_
         fprintf(stderr, "irvi: %s: '%s' is not a finite number\n", flag, text ? text : "");
         return -1;
     }
-    /* the float is checked too: 1e-50 > 0, but it is 0 as a float */
-    float f = (float)v;
-    if ((lo_open ? v <= lo || f <= lo : v < lo) || v > hi) {
-        fprintf(stderr, "irvi: %s: %g is out of range (%s%g, %g])\n", flag, v, lo_open ? "(" : "[",
-                lo, hi);
+    if ((lo_open ? v <= lo : v < lo) || v > hi) {
+        fprintf(stderr, "irvi: %s: %g is out of range (must be in %s%g, %g])\n", flag, v,
+                lo_open ? "(" : "[", lo, hi);
         return -1;
     }
-    *out = f;
+    *out = v;
+    return 0;
+}
+
+int args_float(const char *flag, const char *text, double lo, double hi, int lo_open, float *out)
+{
+    double v;
+    if (args_double(flag, text, lo, hi, lo_open, &v))
+        return -1;
+    if (lo_open && (float)v <= lo) { /* 1e-50 > 0, but it is 0 as a float */
+        fprintf(stderr, "irvi: %s: %g is out of range (too small for a float)\n", flag, v);
+        return -1;
+    }
+    *out = (float)v;
     return 0;
 }
 

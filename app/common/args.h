@@ -3,7 +3,11 @@
 #ifndef IRVI_APP_ARGS_H
 #define IRVI_APP_ARGS_H
 
+int args_long(const char *flag, const char *text, long lo, long hi, long *out);
 int args_int(const char *flag, const char *text, long lo, long hi, int *out);
+/* lo_open: the interval is (lo, hi] instead of [lo, hi] */
+int args_double(const char *flag, const char *text, double lo, double hi, int lo_open,
+                double *out);
 int args_float(const char *flag, const char *text, double lo, double hi, int lo_open, float *out);
 /* "K,M,gamma" e.g. "20,20,0.1" into an AIR option set (validated). */
 int args_refine(const char *flag, const char *text, int *K, int *M, float *gamma);
