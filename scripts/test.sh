@@ -84,7 +84,7 @@ if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimize
     # cli_killresume with 6 kills instead of 12 and cheaper updates
     export IRVI_KILLRESUME_QUICK=1
     mapfile -t tests < <(meson test -C build-asan --list --suite engine --suite app 2> /dev/null |
-        sed -n 's|^irvi:[a-z]* / ||p' | grep -vx sdlview)
+        sed -n 's|^irvi:[a-z]* / ||p' | grep -vxE 'sdlview|inspector')
     [ ${#tests[@]} -gt 0 ] || tests=(--suite engine --suite app)
     stage_begin "asan tests"
     run_tests build-asan "build-asan (engine and app suites)" "${tests[@]}" --timeout-multiplier 3
@@ -92,7 +92,7 @@ if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimize
     # their allocations as leaks from unknown code: the SDL window test runs
     # without leak checking (every other ASan/UBSan check stays on)
     ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} \
-        run_tests build-asan "build-asan (SDL window, no leak check)" sdlview --timeout-multiplier 3
+        run_tests build-asan "build-asan (SDL windows, no leak check)" sdlview inspector --timeout-multiplier 3
     unset IRVI_KILLRESUME_QUICK
     check_reports "$reports" "build-asan"
 fi

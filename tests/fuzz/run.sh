@@ -117,7 +117,7 @@ build_obj() { # source -> object, compiled for fuzzing
 }
 t0=$(date +%s)
 # the engine's sources as meson builds them: engine_src in engine/meson.build
-mapfile -t srcs < <(sed -n '/^engine_src = files(/,/)/p' "$ROOT/engine/meson.build" |
+mapfile -t srcs < <(sed -n '/^engine_src = files(/,/^)/p' "$ROOT/engine/meson.build" |
     grep -oE "'[A-Za-z0-9_/]+\.c'" | tr -d "'" | sed "s|^|$ROOT/engine/|")
 [ ${#srcs[@]} -gt 5 ] || { echo "FAIL: cannot read engine_src from engine/meson.build"; exit 1; }
 objs=()
