@@ -359,11 +359,28 @@ void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int sq
             g[i] = scale * ((float)y[i] - sigmoid_f(a[i]));
 }
 
+float k_bern_grid(float mu)
+{
+    /* mu 2^32 and the product back are exact (powers of two, mu <= 1) */
+    return ceilf(mu * 0x1.0p32f) * 0x1.0p-32f;
+}
+
+void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = k_bern_grid(mu[i]);
+        l1[i] = logf(g);
+        l0[i] = log1pf(-g);
+    }
+}
+
 double k_bern_logp_mu(const float *h, const float *mu, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += h[i] != 0 ? logf(mu[i]) : log1pf(-mu[i]);
+    for (size_t i = 0; i < n; i++) {
+        float g = k_bern_grid(mu[i]);
+        s += h[i] != 0 ? logf(g) : log1pf(-g);
+    }
     return s;
 }
 

@@ -68,7 +68,15 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash);
 void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash, float scale);
 void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int squash, float scale);
 
-/* log q(h) for binary h under means mu, branching on h (never 0 log 0). */
+/* The probability the engine's Bernoulli sampler (32-bit uniforms, rng.c) gives
+ * h = 1 at mean mu in [0,1]: ceil(mu 2^32) 2^-32, exact in float. It equals mu for
+ * mu >= 2^-9 or mu = 0, otherwise rounds mu up by less than 2^-32 (a nonzero mu
+ * never goes below 2^-32). Every log q of sampled h uses it, so the density is
+ * exactly the sampling distribution. */
+float k_bern_grid(float mu);
+/* l1_i = log g_i, l0_i = log(1 - g_i), g_i = k_bern_grid(mu_i). */
+void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n);
+/* log q(h) for binary h under means k_bern_grid(mu), branching on h (never 0 log 0). */
 double k_bern_logp_mu(const float *h, const float *mu, size_t n);
 /* Entropy of a factorized Bernoulli with means mu (0 log 0 = 0). */
 double k_bern_entropy(const float *mu, size_t n);

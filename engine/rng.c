@@ -78,8 +78,17 @@ void rng_lanes_seed(rng_lanes *g, uint64_t base, uint64_t block)
     }
 }
 
-/* One step of all lanes: 16 uniforms in [0,1), lane j giving u[j] and u[8 + j]. */
-static inline void lanes_step(rng_lanes *g, float *u)
+/* h = 1[u < p] for a 32-bit uniform u = k 2^-32: k < p 2^32 compared exactly in
+ * double (both sides are exact there), so P(h = 1) = ceil(p 2^32) 2^-32 =
+ * k_bern_grid(p), the value the density uses (k_bern_logq_tables). */
+static inline float bern32(uint32_t k, float p)
+{
+    return (double)k < (double)p * 0x1.0p32 ? 1.0f : 0.0f;
+}
+
+/* One step of all lanes: 16 32-bit uniforms, lane j giving u[j] (high half)
+ * and u[8 + j] (low half). */
+static inline void lanes_step(rng_lanes *g, uint32_t *u)
 {
     for (int j = 0; j < RNG_LANES; j++) {
         uint64_t s0 = g->s[0][j], s1 = g->s[1][j], s2 = g->s[2][j], s3 = g->s[3][j];
@@ -91,24 +100,24 @@ static inline void lanes_step(rng_lanes *g, float *u)
         s2 ^= t;
         s3 = rotl(s3, 45);
         g->s[0][j] = s0, g->s[1][j] = s1, g->s[2][j] = s2, g->s[3][j] = s3;
-        u[j] = (float)(x >> 40) * 0x1.0p-24f;
-        u[RNG_LANES + j] = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
+        u[j] = (uint32_t)(x >> 32);
+        u[RNG_LANES + j] = (uint32_t)x;
     }
 }
 
 void rng_lanes_bernoulli(rng_lanes *g, const float *p, float *h, size_t n)
 {
-    float u[2 * RNG_LANES];
+    uint32_t u[2 * RNG_LANES];
     size_t i = 0;
     for (; i + 2 * RNG_LANES <= n; i += 2 * RNG_LANES) {
         lanes_step(g, u);
         for (int j = 0; j < 2 * RNG_LANES; j++)
-            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
+            h[i + j] = bern32(u[j], p[i + j]);
     }
     if (i < n) {
         lanes_step(g, u);
         for (size_t j = 0; i + j < n; j++)
-            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
+            h[i + j] = bern32(u[j], p[i + j]);
     }
 }
 
@@ -174,14 +183,13 @@ void irvi_rng_fill_gauss(irvi_rng *r, float *out, size_t n)
 
 void irvi_rng_bernoulli(irvi_rng *r, const float *p, float *h, size_t n)
 {
+    /* two 32-bit uniforms per 64-bit draw */
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
         uint64_t x = next(r);
-        float u0 = (float)(x >> 40) * 0x1.0p-24f;
-        float u1 = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
-        h[i] = u0 < p[i] ? 1.0f : 0.0f;
-        h[i + 1] = u1 < p[i + 1] ? 1.0f : 0.0f;
+        h[i] = bern32((uint32_t)(x >> 32), p[i]);
+        h[i + 1] = bern32((uint32_t)x, p[i + 1]);
     }
     if (i < n)
-        h[i] = irvi_rng_uniform_f(r) < p[i] ? 1.0f : 0.0f;
+        h[i] = bern32((uint32_t)(next(r) >> 32), p[i]);
 }

@@ -259,10 +259,9 @@ static void logq_tables(void *ctx, int lo, int hi)
         size_t off = (size_t)b * Ht;
         for (int l = 0; l < a->L; l++) {
             const float *mu = j->mu[l] + (size_t)b * a->H[l];
-            for (int i = 0; i < a->H[l]; i++) {
-                j->w->ql1[off + i] = logf(mu[i]);
-                j->w->ql0[off + i] = log1pf(-mu[i]);
-            }
+            /* the sampler's own probabilities (k_bern_grid), so q is exactly
+             * the distribution the samples come from */
+            k_bern_logq_tables(mu, j->w->ql1 + off, j->w->ql0 + off, (size_t)a->H[l]);
             off += a->H[l];
         }
     }
