@@ -293,6 +293,40 @@ double k_softplus_sum(const float *a, size_t n)
     return prod_sum(a, NULL, n);
 }
 
+/* prod_block's softplus sum of a_i + b_i (the pair summed in float first). */
+__attribute__((optimize("fp-contract=fast"))) static inline double sum2_block(const float *a, const float *b, size_t m)
+{
+    double s = 0;
+    size_t i = 0;
+    if (m >= 16) {
+        float lin[16] = {0}, prod[16];
+        for (int j = 0; j < 16; j++)
+            prod[j] = 1.0f;
+        for (; i + 16 <= m; i += 16)
+            for (int j = 0; j < 16; j++) {
+                float x = a[i + j] + b[i + j], pos = x > 0 ? x : 0.0f;
+                lin[j] += pos;
+                prod[j] *= 1.0f + exp_nonpos(x < 0 ? x : -x);
+            }
+        s = sum16(lin, 16) + log_prod16(prod);
+    }
+    float t[16];
+    size_t r = 0;
+    for (; i < m; i++, r++)
+        t[r] = softplus_f(a[i] + b[i]);
+    return s + sum16(t, r);
+}
+
+double k_softplus_sum2(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i0 = 0; i0 < n; i0 += PROD_BLOCK) {
+        size_t m = n - i0 < PROD_BLOCK ? n - i0 : PROD_BLOCK;
+        s += sum2_block(a + i0, b + i0, m);
+    }
+    return s;
+}
+
 void k_exp_nonpos(const float *x, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -29,6 +29,9 @@ void k_mean_deriv(const float *a, float *out, size_t n, int squash);
  * the log1p parts as the log of a product of factors in [1, 2] (one log per
  * 1024 terms), blocks added in double. k_bern_logp (plain) works the same way. */
 double k_softplus_sum(const float *a, size_t n);
+/* sum of softplus(a_i + b_i), the same way (a + b rounded to float first): the
+ * exact likelihood's split logit tables. */
+double k_softplus_sum2(const float *a, const float *b, size_t n);
 /* out_i = exp(x_i) for x_i <= 0 (vectorized; x > 0 is clamped to 0). */
 void k_exp_nonpos(const float *x, float *out, size_t n);
 /* sum of n floats in a fixed order (vectorized), returned in double. */
