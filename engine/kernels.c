@@ -147,6 +147,40 @@ double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *s
     return m;
 }
 
+double k_lse_ff(const float *t, const float *c, size_t n, double *sum)
+{
+    float mx[16], acc[16] = {0};
+    for (int j = 0; j < 16; j++)
+        mx[j] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) {
+            float v = t[i + j] + c[i + j];
+            mx[j] = v > mx[j] ? v : mx[j];
+        }
+    for (; i < n; i++) {
+        float v = t[i] + c[i];
+        mx[0] = v > mx[0] ? v : mx[0];
+    }
+    float m = mx[0];
+    for (int j = 1; j < 16; j++)
+        m = mx[j] > m ? mx[j] : m;
+    for (i = 0; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) {
+            float v = (t[i + j] + c[i + j]) - m;
+            acc[j] += exp_nonpos(v < 0 ? v : 0.0f);
+        }
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++) {
+        float v = (t[i] + c[i]) - m;
+        s += exp_nonpos(v < 0 ? v : 0.0f);
+    }
+    *sum = s;
+    return m;
+}
+
 double k_logsumexp(const double *v, size_t n)
 {
     double m = -INFINITY;

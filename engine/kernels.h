@@ -49,6 +49,10 @@ double k_lse_fold(double *m, double *s, double *s2, const double *v, int n, size
  * the sum in double). Vectorized: the exact enumeration's per-point fold. */
 double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *sum);
 
+/* The same in float for v_k = t_k + c_k (n >= 1, finite, moderate: both
+ * relative to a max), without scratch: returns m, *sum = sum_k e^(v_k - m). */
+double k_lse_ff(const float *t, const float *c, size_t n, double *sum);
+
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
 /* For each of the `cols` columns of v (rows, cols), row-major: log-sum-exp

@@ -50,11 +50,14 @@ typedef struct {
     size_t s_base;      /* first state of the round */
     double *pm, *ps;    /* (EXACT_ROUND, n) partial max and sum per task and point */
     atomic_int fail;
+    int nslots;         /* scratch sets, one per concurrent range (pool_threads) */
+    struct exact_tmp *slot;
+    atomic_int *busy, *made;
 } exact_job;
 
-typedef struct { /* one thread's scratch */
+typedef struct exact_tmp { /* one range's scratch, kept over the rounds */
     model_ws w;      /* h[0]: (C, H) state bits; logit_x, delta: (C, ...) */
-    float *T, *odds, *ev;
+    float *T, *odds, *ev, *kcf;
     double *kc;
 } exact_tmp;
 
@@ -64,6 +67,7 @@ static void tmp_free(exact_tmp *t)
     free(t->odds);
     free(t->ev);
     free(t->kc);
+    free(t->kcf);
     model_ws_free(&t->w);
 }
 
@@ -75,6 +79,7 @@ static int tmp_alloc(exact_tmp *t, const exact_job *j)
     fail |= !(t->odds = malloc(sizeof(float) * (size_t)(j->factored ? C / j->NL : C) * j->D));
     fail |= !(t->ev = malloc(sizeof(float) * C));
     fail |= !(t->kc = malloc(sizeof(double) * C));
+    fail |= !(t->kcf = malloc(sizeof(float) * C));
     return fail || model_ws_reserve(&t->w, j->m, C, 1);
 }
 
@@ -131,12 +136,21 @@ static void task_states(const exact_job *j, exact_tmp *t, size_t s0)
 static void exact_tasks(void *ctx, int lo, int hi)
 {
     exact_job *j = ctx;
-    exact_tmp t;
-    if (tmp_alloc(&t, j)) {
-        atomic_store(&j->fail, 1);
-        tmp_free(&t);
-        return;
+    /* a free scratch set (at most nslots ranges run at once), made on first use */
+    int sl = 0;
+    while (atomic_exchange(&j->busy[sl], 1))
+        sl = (sl + 1) % j->nslots;
+    exact_tmp *tp = &j->slot[sl];
+    if (!atomic_load(&j->made[sl])) {
+        if (tmp_alloc(tp, j)) {
+            atomic_store(&j->fail, 1);
+            tmp_free(tp);
+            atomic_store(&j->busy[sl], 0);
+            return;
+        }
+        atomic_store(&j->made[sl], 1);
     }
+#define t (*tp)
     int C = j->C, n = j->n, H = j->H, D = j->D;
     for (int task = lo; task < hi; task++) {
         task_states(j, &t, j->s_base + (size_t)task * C);
@@ -145,6 +159,13 @@ static void exact_tasks(void *ctx, int lo, int hi)
              * state from the U_lo row, combined in double */
             int NL = j->NL, nhi = C / NL;
             size_t hi0 = (j->s_base + (size_t)task * C) >> j->Hlo;
+            /* k(h) relative to the task's max, in float: the sums below are
+             * relative to each point's max anyway */
+            double kmax = -INFINITY;
+            for (int k = 0; k < C; k++)
+                kmax = t.kc[k] > kmax ? t.kc[k] : kmax;
+            for (int k = 0; k < C; k++)
+                t.kcf[k] = (float)(t.kc[k] - kmax);
             for (int b = 0; b < n; b++) {
                 const float *u = j->U + (size_t)b * H;
                 double mx = -INFINITY, sm = 0;
@@ -153,8 +174,8 @@ static void exact_tasks(void *ctx, int lo, int hi)
                     for (int i = j->Hlo; i < H; i++)
                         if (((hi0 + q) >> (i - j->Hlo)) & 1)
                             uh += u[i];
-                    double mq = k_lse_tc(j->Ulo + (size_t)b * NL, t.kc + (size_t)q * NL, NL,
-                                         t.ev, &sq) + uh;
+                    double mq = k_lse_ff(j->Ulo + (size_t)b * NL, t.kcf + (size_t)q * NL, NL,
+                                         &sq) + uh + kmax;
                     if (mq > mx) {
                         sm = sm * exp(mx - mq) + sq;
                         mx = mq;
@@ -177,7 +198,8 @@ static void exact_tasks(void *ctx, int lo, int hi)
             }
         }
     }
-    tmp_free(&t);
+#undef t
+    atomic_store(&j->busy[sl], 0);
 }
 
 irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *ll,
@@ -247,6 +269,14 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
     }
     j.Alo = Alo;
     j.Ulo = Ulo;
+    j.nslots = pool_threads();
+    j.slot = calloc(j.nslots, sizeof *j.slot);
+    j.busy = calloc(j.nslots, sizeof *j.busy);
+    j.made = calloc(j.nslots, sizeof *j.made);
+    if (!j.slot || !j.busy || !j.made) {
+        st = irvi_fail(IRVI_ENOMEM, "exact enumeration scratch");
+        goto out;
+    }
     j.X = X;
     j.U = U;
     j.xc = xc;
@@ -283,6 +313,12 @@ irvi_status irvi_exact_ll(const irvi_model *m, const uint8_t *x, int n, double *
     for (int b = 0; b < n && !st; b++)
         ll[b] = mx[b] + log(s[b]);
 out:
+    for (int k = 0; j.slot && k < j.nslots; k++)
+        if (j.made && j.made[k])
+            tmp_free(&j.slot[k]);
+    free(j.slot);
+    free(j.busy);
+    free(j.made);
     free(Alo);
     free(Ulo);
     free(X);
