@@ -340,7 +340,7 @@ __attribute__((optimize("fp-contract=fast"))) static inline double sum2_block(co
             for (int j = 0; j < 16; j++) {
                 float x = a[i + j] + b[i + j], pos = x > 0 ? x : 0.0f;
                 lin[j] += pos;
-                prod[j] *= 1.0f + exp_nonpos(x < 0 ? x : -x);
+                prod[j] *= 1.0f + exp_nonpos(-fabsf(x)); /* one sign-bit op; NaN stays NaN */
             }
         s = sum16(lin, 16) + log_prod16(prod);
     }
