@@ -442,6 +442,21 @@ void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n)
     }
 }
 
+double k_bern_logq_row(const float *h, const float *l1, const float *l0, size_t n)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += h[i + j] != 0 ? l1[i + j] : l0[i + j];
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++)
+        s += h[i] != 0 ? l1[i] : l0[i];
+    return s;
+}
+
 double k_bern_logp_mu(const float *h, const float *mu, size_t n)
 {
     double s = 0;

@@ -83,6 +83,9 @@ void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int sq
 float k_bern_grid(float mu);
 /* l1_i = log g_i, l0_i = log(1 - g_i), g_i = k_bern_grid(mu_i). */
 void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n);
+/* sum_i (h_i != 0 ? l1_i : l0_i) in 16 float lanes (a fixed order), in double:
+ * log q of one sample row from k_bern_logq_tables' tables. */
+double k_bern_logq_row(const float *h, const float *l1, const float *l0, size_t n);
 /* log q(h) for binary h under means k_bern_grid(mu), branching on h (never 0 log 0). */
 double k_bern_logp_mu(const float *h, const float *mu, size_t n);
 /* Entropy of a factorized Bernoulli with means mu (0 log 0 = 0). */

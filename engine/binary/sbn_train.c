@@ -16,9 +16,8 @@ irvi_status sbn_train_update(irvi_trainer *t, int n, const char *where, double *
     irvi_posterior *q = t->q;
     int N = o->N;
     model_ws *w = &q->ws;
-    posterior_draw(q, N, &t->rng);
+    posterior_draw_lq(q, m, N, &t->rng, w->lq);
     model_log_joint(m, w, q->x, n, N, w->lp);
-    model_log_q(m, w, n, N, (const float *const *)q->mu, w->lq);
     size_t R = (size_t)N * n;
     double sum_lw = 0;
     for (size_t r = 0; r < R; r++) {
