@@ -140,7 +140,7 @@ for n in names:
 print("(medians over runs of each run's median repeat; %pk = GEMM flops achieved / sgemm peak;")
 print(" RSS = irvi's peak resident set (getrusage) at the end of the timed repeats;")
 print(" peer exact uses its 'logits' algorithm, irvi split tables: its only GEMM is x G_0^T, so its")
-print(" %pk is small by design and the softplus bound below is its yardstick)")
+print(" %pk is small by design: the softplus-bound line above is its yardstick)")
 for r in ui:
     print("training SBN-200 AIR on MNIST (B=%d, %d threads, %d rounds of %d updates, order alternating):" % (
         r["batch"], r["threads"], r["rounds"], r["updates"]))
