@@ -67,6 +67,11 @@ typedef struct family_ops {
      * and the step's bound lb and ESS; errors name the step (`where`). */
     irvi_status (*train_update)(struct irvi_trainer *t, int n, const char *where, double *lb,
                                 double *ess);
+    /* After the update's optimizer step (may be NULL): a second, separate
+     * step of the same update (the binary family's RWS sleep phase). On
+     * failure it leaves the parameters and optimizer state as they were
+     * before the update's own step. */
+    irvi_status (*after_update)(struct irvi_trainer *t, const char *where);
 } family_ops;
 
 extern const family_ops binary_family, gaussian_family;

@@ -147,6 +147,40 @@ double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *s
     return m;
 }
 
+double k_lse_ff(const float *t, const float *c, size_t n, double *sum)
+{
+    float mx[16], acc[16] = {0};
+    for (int j = 0; j < 16; j++)
+        mx[j] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) {
+            float v = t[i + j] + c[i + j];
+            mx[j] = v > mx[j] ? v : mx[j];
+        }
+    for (; i < n; i++) {
+        float v = t[i] + c[i];
+        mx[0] = v > mx[0] ? v : mx[0];
+    }
+    float m = mx[0];
+    for (int j = 1; j < 16; j++)
+        m = mx[j] > m ? mx[j] : m;
+    for (i = 0; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) {
+            float v = (t[i + j] + c[i + j]) - m;
+            acc[j] += exp_nonpos(v < 0 ? v : 0.0f);
+        }
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++) {
+        float v = (t[i] + c[i]) - m;
+        s += exp_nonpos(v < 0 ? v : 0.0f);
+    }
+    *sum = s;
+    return m;
+}
+
 double k_logsumexp(const double *v, size_t n)
 {
     double m = -INFINITY;
@@ -293,6 +327,40 @@ double k_softplus_sum(const float *a, size_t n)
     return prod_sum(a, NULL, n);
 }
 
+/* prod_block's softplus sum of a_i + b_i (the pair summed in float first). */
+__attribute__((optimize("fp-contract=fast"))) static inline double sum2_block(const float *a, const float *b, size_t m)
+{
+    double s = 0;
+    size_t i = 0;
+    if (m >= 16) {
+        float lin[16] = {0}, prod[16];
+        for (int j = 0; j < 16; j++)
+            prod[j] = 1.0f;
+        for (; i + 16 <= m; i += 16)
+            for (int j = 0; j < 16; j++) {
+                float x = a[i + j] + b[i + j], pos = x > 0 ? x : 0.0f;
+                lin[j] += pos;
+                prod[j] *= 1.0f + exp_nonpos(-fabsf(x)); /* one sign-bit op; NaN stays NaN */
+            }
+        s = sum16(lin, 16) + log_prod16(prod);
+    }
+    float t[16];
+    size_t r = 0;
+    for (; i < m; i++, r++)
+        t[r] = softplus_f(a[i] + b[i]);
+    return s + sum16(t, r);
+}
+
+double k_softplus_sum2(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i0 = 0; i0 < n; i0 += PROD_BLOCK) {
+        size_t m = n - i0 < PROD_BLOCK ? n - i0 : PROD_BLOCK;
+        s += sum2_block(a + i0, b + i0, m);
+    }
+    return s;
+}
+
 void k_exp_nonpos(const float *x, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -359,11 +427,43 @@ void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int sq
             g[i] = scale * ((float)y[i] - sigmoid_f(a[i]));
 }
 
+float k_bern_grid(float mu)
+{
+    /* mu 2^32 and the product back are exact (powers of two, mu <= 1) */
+    return ceilf(mu * 0x1.0p32f) * 0x1.0p-32f;
+}
+
+void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = k_bern_grid(mu[i]);
+        l1[i] = logf(g);
+        l0[i] = log1pf(-g);
+    }
+}
+
+double k_bern_logq_row(const float *h, const float *l1, const float *l0, size_t n)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++)
+            acc[j] += h[i + j] != 0 ? l1[i + j] : l0[i + j];
+    double s = 0;
+    for (int j = 0; j < 16; j++)
+        s += acc[j];
+    for (; i < n; i++)
+        s += h[i] != 0 ? l1[i] : l0[i];
+    return s;
+}
+
 double k_bern_logp_mu(const float *h, const float *mu, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += h[i] != 0 ? logf(mu[i]) : log1pf(-mu[i]);
+    for (size_t i = 0; i < n; i++) {
+        float g = k_bern_grid(mu[i]);
+        s += h[i] != 0 ? logf(g) : log1pf(-g);
+    }
     return s;
 }
 

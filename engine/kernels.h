@@ -29,6 +29,9 @@ void k_mean_deriv(const float *a, float *out, size_t n, int squash);
  * the log1p parts as the log of a product of factors in [1, 2] (one log per
  * 1024 terms), blocks added in double. k_bern_logp (plain) works the same way. */
 double k_softplus_sum(const float *a, size_t n);
+/* sum of softplus(a_i + b_i), the same way (a + b rounded to float first): the
+ * exact likelihood's split logit tables. */
+double k_softplus_sum2(const float *a, const float *b, size_t n);
 /* out_i = exp(x_i) for x_i <= 0 (vectorized; x > 0 is clamped to 0). */
 void k_exp_nonpos(const float *x, float *out, size_t n);
 /* sum of n floats in a fixed order (vectorized), returned in double. */
@@ -45,6 +48,10 @@ double k_lse_fold(double *m, double *s, double *s2, const double *v, int n, size
  * and sets *sum = sum_k e^(v_k - m) (exponents in float through tmp, n floats;
  * the sum in double). Vectorized: the exact enumeration's per-point fold. */
 double k_lse_tc(const float *t, const double *c, size_t n, float *tmp, double *sum);
+
+/* The same in float for v_k = t_k + c_k (n >= 1, finite, moderate: both
+ * relative to a max), without scratch: returns m, *sum = sum_k e^(v_k - m). */
+double k_lse_ff(const float *t, const float *c, size_t n, double *sum);
 
 /* log sum exp of n doubles (-inf for n = 0 or all -inf). */
 double k_logsumexp(const double *v, size_t n);
@@ -68,7 +75,18 @@ double k_bern_logp_u8(const uint8_t *y, const float *a, size_t n, int squash);
 void k_bern_grad(const float *y, const float *a, float *g, size_t n, int squash, float scale);
 void k_bern_grad_u8(const uint8_t *y, const float *a, float *g, size_t n, int squash, float scale);
 
-/* log q(h) for binary h under means mu, branching on h (never 0 log 0). */
+/* The probability the engine's Bernoulli sampler (32-bit uniforms, rng.c) gives
+ * h = 1 at mean mu in [0,1]: ceil(mu 2^32) 2^-32, exact in float. It equals mu for
+ * mu >= 2^-9 or mu = 0, otherwise rounds mu up by less than 2^-32 (a nonzero mu
+ * never goes below 2^-32). Every log q of sampled h uses it, so the density is
+ * exactly the sampling distribution. */
+float k_bern_grid(float mu);
+/* l1_i = log g_i, l0_i = log(1 - g_i), g_i = k_bern_grid(mu_i). */
+void k_bern_logq_tables(const float *mu, float *l1, float *l0, size_t n);
+/* sum_i (h_i != 0 ? l1_i : l0_i) in 16 float lanes (a fixed order), in double:
+ * log q of one sample row from k_bern_logq_tables' tables. */
+double k_bern_logq_row(const float *h, const float *l1, const float *l0, size_t n);
+/* log q(h) for binary h under means k_bern_grid(mu), branching on h (never 0 log 0). */
 double k_bern_logp_mu(const float *h, const float *mu, size_t n);
 /* Entropy of a factorized Bernoulli with means mu (0 log 0 = 0). */
 double k_bern_entropy(const float *mu, size_t n);

@@ -74,23 +74,22 @@ static void swap(float **a, float **b)
     *b = t;
 }
 
-int optim_step(optim_state *s, float *theta, const float *g, float lr)
+/* The candidate update of elements [lo, hi) into the scratch arrays (SGD:
+ * stheta only); 1 if every new value is finite. */
+static int candidate(optim_state *s, const float *theta, const float *g, float lr, size_t lo,
+                     size_t hi)
 {
-    size_t np = s->np;
     int ok = 1;
     if (s->kind == IRVI_OPT_SGD) {
-        for (size_t i = 0; i < np; i++) {
+        for (size_t i = lo; i < hi; i++) {
             float t = theta[i] - lr * g[i];
             s->stheta[i] = t;
             ok &= isfinite(t) ? 1 : 0;
         }
-        if (!ok)
-            return -1;
-        memcpy(theta, s->stheta, sizeof(float) * np);
-        return 0;
+        return ok;
     }
     const double a = RMS_DECAY, b = 1.0 - RMS_DECAY, eta = lr;
-    for (size_t i = 0; i < np; i++) {
+    for (size_t i = lo; i < hi; i++) {
         double gi = g[i];
         double n = a * s->n[i] + b * gi * gi;
         double gb = a * s->gbar[i] + b * gi;
@@ -106,12 +105,43 @@ int optim_step(optim_state *s, float *theta, const float *g, float lr)
         s->stheta[i] = tf;
         ok &= (isfinite(nf) && isfinite(gf) && isfinite(df) && isfinite(tf)) ? 1 : 0;
     }
+    return ok;
+}
+
+int optim_step(optim_state *s, float *theta, const float *g, float lr)
+{
+    size_t np = s->np;
+    if (!candidate(s, theta, g, lr, 0, np))
+        return -1;
+    if (s->kind != IRVI_OPT_SGD) {
+        swap(&s->n, &s->sn);
+        swap(&s->gbar, &s->sg);
+        swap(&s->delta, &s->sd);
+    }
+    memcpy(theta, s->stheta, sizeof(float) * np);
+    return 0;
+}
+
+int optim_step_rec(optim_state *s, const irvi_model *m, float *theta, const float *g, float lr)
+{
+    int ok = 1;
+    for (int k = 0; k < m->nt; k++)
+        if (!m->t[k].generative)
+            ok &= candidate(s, theta, g, lr, m->t[k].offset,
+                            m->t[k].offset + (size_t)m->t[k].rows * m->t[k].cols);
     if (!ok)
         return -1;
-    swap(&s->n, &s->sn);
-    swap(&s->gbar, &s->sg);
-    swap(&s->delta, &s->sd);
-    memcpy(theta, s->stheta, sizeof(float) * np);
+    for (int k = 0; k < m->nt; k++) {
+        if (m->t[k].generative)
+            continue;
+        size_t o = m->t[k].offset, c = sizeof(float) * (size_t)m->t[k].rows * m->t[k].cols;
+        memcpy(theta + o, s->stheta + o, c);
+        if (s->kind != IRVI_OPT_SGD) {
+            memcpy(s->n + o, s->sn + o, c);
+            memcpy(s->gbar + o, s->sg + o, c);
+            memcpy(s->delta + o, s->sd + o, c);
+        }
+    }
     return 0;
 }
 

@@ -32,12 +32,14 @@ void rng_block_seed(irvi_rng *r, uint64_t base, uint64_t block);
 
 /* Eight xoshiro256** generators side by side (lane j seeded as
  * rng_block_seed(base, 8 block + j)), so the compiler can run them in one
- * vector register: 16 uniforms of 24 bits per step. */
+ * vector register: 16 uniforms of 32 bits per step (the two halves of each
+ * lane's output). */
 #define RNG_LANES 8
 typedef struct { uint64_t s[4][RNG_LANES]; } rng_lanes;
 
 void rng_lanes_seed(rng_lanes *g, uint64_t base, uint64_t block);
 /* h_i = 1[u_i < p_i] as 0/1 floats, u_i the next uniforms in step order
+ * compared exactly, so P(h_i = 1) = k_bern_grid(p_i), the density's value
  * (a step's unused uniforms are dropped at the end of a call). */
 void rng_lanes_bernoulli(rng_lanes *g, const float *p, float *h, size_t n);
 

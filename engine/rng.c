@@ -7,6 +7,7 @@
 #include "pool.h"
 
 #include <math.h>
+#include <string.h>
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -78,38 +79,69 @@ void rng_lanes_seed(rng_lanes *g, uint64_t base, uint64_t block)
     }
 }
 
-/* One step of all lanes: 16 uniforms in [0,1), lane j giving u[j] and u[8 + j]. */
-static inline void lanes_step(rng_lanes *g, float *u)
+/* h = 1[u < p] for a 32-bit uniform u = k 2^-32: k < p 2^32 compared exactly in
+ * double (both sides are exact there), so P(h = 1) = ceil(p 2^32) 2^-32 =
+ * k_bern_grid(p), the value the density uses (k_bern_logq_tables). */
+static inline float bern32(uint32_t k, float p)
 {
-    for (int j = 0; j < RNG_LANES; j++) {
-        uint64_t s0 = g->s[0][j], s1 = g->s[1][j], s2 = g->s[2][j], s3 = g->s[3][j];
-        uint64_t x = rotl(s1 * 5, 7) * 9, t = s1 << 17;
+    return (double)k < (double)p * 0x1.0p32 ? 1.0f : 0.0f;
+}
+
+/* The eight lanes as GCC/Clang vectors: one 512-bit (or 2 x 256-bit) register
+ * per state word, so a step is a handful of vector instructions. */
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
+typedef int64_t i64x8 __attribute__((vector_size(64)));
+typedef double f64x8 __attribute__((vector_size(64)));
+typedef float f32x8 __attribute__((vector_size(32)));
+
+/* (macros and pointers: no vector passes a function boundary, whose ABI
+ * would depend on the target's vector width) */
+#define ROTL8(x, k) (((x) << (k)) | ((x) >> (64 - (k))))
+
+/* 8 Bernoulli draws h = 1[u < p], u the 32-bit values in u (as doubles), the
+ * comparison as bern32's. */
+static inline void bern8(const f64x8 *u, const float *p, float *h)
+{
+    f32x8 pf;
+    memcpy(&pf, p, sizeof pf);
+    f64x8 thr = __builtin_convertvector(pf, f64x8) * 0x1.0p32;
+    i64x8 hit = -(*u < thr); /* 1 or 0 */
+    f32x8 hf = __builtin_convertvector(hit, f32x8);
+    memcpy(h, &hf, sizeof hf);
+}
+
+void rng_lanes_bernoulli(rng_lanes *g, const float *p, float *h, size_t n)
+{
+    u64x8 s0, s1, s2, s3;
+    memcpy(&s0, g->s[0], sizeof s0);
+    memcpy(&s1, g->s[1], sizeof s1);
+    memcpy(&s2, g->s[2], sizeof s2);
+    memcpy(&s3, g->s[3], sizeof s3);
+    for (size_t i = 0; i < n; i += 2 * RNG_LANES) {
+        /* one step of every lane, as lanes_step */
+        u64x8 x5 = s1 * 5, x = ROTL8(x5, 7) * 9, t = s1 << 17;
         s2 ^= s0;
         s3 ^= s1;
         s1 ^= s2;
         s0 ^= s3;
         s2 ^= t;
-        s3 = rotl(s3, 45);
-        g->s[0][j] = s0, g->s[1][j] = s1, g->s[2][j] = s2, g->s[3][j] = s3;
-        u[j] = (float)(x >> 40) * 0x1.0p-24f;
-        u[RNG_LANES + j] = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
+        s3 = ROTL8(s3, 45);
+        f64x8 uh = __builtin_convertvector(x >> 32, f64x8);
+        f64x8 ul = __builtin_convertvector(x & 0xffffffffu, f64x8);
+        if (i + 2 * RNG_LANES <= n) {
+            bern8(&uh, p + i, h + i);
+            bern8(&ul, p + i + RNG_LANES, h + i + RNG_LANES);
+        } else { /* the tail: lane j's high half, then the low halves */
+            for (size_t j = 0; i + j < n; j++) {
+                double u = j < RNG_LANES ? uh[j] : ul[j - RNG_LANES];
+                h[i + j] = u < (double)p[i + j] * 0x1.0p32 ? 1.0f : 0.0f;
+            }
+        }
     }
-}
-
-void rng_lanes_bernoulli(rng_lanes *g, const float *p, float *h, size_t n)
-{
-    float u[2 * RNG_LANES];
-    size_t i = 0;
-    for (; i + 2 * RNG_LANES <= n; i += 2 * RNG_LANES) {
-        lanes_step(g, u);
-        for (int j = 0; j < 2 * RNG_LANES; j++)
-            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
-    }
-    if (i < n) {
-        lanes_step(g, u);
-        for (size_t j = 0; i + j < n; j++)
-            h[i + j] = u[j] < p[i + j] ? 1.0f : 0.0f;
-    }
+    memcpy(g->s[0], &s0, sizeof s0);
+    memcpy(g->s[1], &s1, sizeof s1);
+    memcpy(g->s[2], &s2, sizeof s2);
+    memcpy(g->s[3], &s3, sizeof s3);
 }
 
 void irvi_rng_seed(irvi_rng *r, uint64_t seed, uint64_t stream)
@@ -174,14 +206,13 @@ void irvi_rng_fill_gauss(irvi_rng *r, float *out, size_t n)
 
 void irvi_rng_bernoulli(irvi_rng *r, const float *p, float *h, size_t n)
 {
+    /* two 32-bit uniforms per 64-bit draw */
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
         uint64_t x = next(r);
-        float u0 = (float)(x >> 40) * 0x1.0p-24f;
-        float u1 = (float)((x >> 8) & 0xffffff) * 0x1.0p-24f;
-        h[i] = u0 < p[i] ? 1.0f : 0.0f;
-        h[i + 1] = u1 < p[i + 1] ? 1.0f : 0.0f;
+        h[i] = bern32((uint32_t)(x >> 32), p[i]);
+        h[i + 1] = bern32((uint32_t)x, p[i + 1]);
     }
     if (i < n)
-        h[i] = irvi_rng_uniform_f(r) < p[i] ? 1.0f : 0.0f;
+        h[i] = bern32((uint32_t)(next(r) >> 32), p[i]);
 }

@@ -9,9 +9,11 @@
  *   4. generative weights and recognition targets per algorithm
  *      (train_weights_targets, see train_impl.h) and the gradient of the
  *      batch-summed loss (train_loss_grad), plus 2 l2 theta on weight matrices
- *   5. with sleep_interleave > 0, on every sleep_interleave-th update the sleep
- *      phase's recognition gradient over dreams (x, h) ~ p (train_sleep.c)
- *   6. RMSprop or SGD (optim.c); nothing is committed if anything is non-finite.
+ *   5. RMSprop or SGD (optim.c); nothing is committed if anything is non-finite.
+ *   6. with sleep_interleave > 0, on every sleep_interleave-th update the sleep
+ *      phase (train_sleep.c): dreams (x, h) ~ p from the updated model and a
+ *      second, separate optimizer step of the recognition parameters on their
+ *      sleep loss (if it fails, the whole update is undone).
  *
  * Step metrics, all per example and in the fully sampled form
  * (1/S) sum_s log w_s (an unbiased estimate of the same ELBO as the reference
@@ -291,6 +293,8 @@ irvi_status irvi_trainer_step(irvi_trainer *t, irvi_step_metrics *out)
     if (!refine)
         lb0 = lb;
     if ((st = trainer_apply(t, where)))
+        return st;
+    if (t->fam->after_update && (st = t->fam->after_update(t, where)))
         return st;
     trainer_end_step(t, n, lb, lb0, ess, t0, out);
     return IRVI_OK;

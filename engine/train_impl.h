@@ -54,6 +54,10 @@ void optim_free(optim_state *s);
  * Returns 0, or -1 if any new parameter or state value would be non-finite:
  * then theta and the state are left exactly as they were. */
 int optim_step(optim_state *s, float *theta, const float *g, float lr);
+/* The same for the recognition tensors of m only (theta = m's parameters, g
+ * its gradient layout): generative parameters and their optimizer state are
+ * left as they are. All or nothing, as optim_step. */
+int optim_step_rec(optim_state *s, const irvi_model *m, float *theta, const float *g, float lr);
 
 /* ---- the trainer -------------------------------------------------------- */
 struct family_ops;
@@ -90,6 +94,8 @@ struct irvi_trainer {
     uint8_t *dx;            /* (sleep_interleave * batch, D) dreamed images */
     float *dh[IRVI_MAX_LAYERS]; /* (sleep_interleave * batch, H_l) dreamed latents */
     model_ws sws;           /* recognition pass over the dreams */
+    float *snap;            /* (4 np) parameters and RMSprop state before a sleep update's
+                             * wake step, restored if its sleep step fails */
 };
 
 /* Allocate a trainer around model (not yet owned on failure) with the

@@ -412,14 +412,21 @@ static void test_bern_mu_entropy(void)
     CHECK(isinf(v) && v < 0);
     CHECK(k_bern_logp_mu(h, mu, 0) == 0.0);
 
+    /* the sampler's probabilities: exact above 2^-9, rounded up to 2^-32 steps below */
+    CHECK(k_bern_grid(0.0f) == 0.0f && k_bern_grid(1.0f) == 1.0f);
+    CHECK(k_bern_grid(0.3f) == 0.3f && k_bern_grid(0x1.fffffep-1f) == 0x1.fffffep-1f);
+    CHECK(k_bern_grid(0x1.0p-9f * 1.5f) == 0x1.0p-9f * 1.5f);
+    CHECK(k_bern_grid(1e-38f) == 0x1.0p-32f && k_bern_grid(FLT_TRUE_MIN) == 0x1.0p-32f);
+    CHECK(k_bern_grid(1e-7f) == 430 * 0x1.0p-32f);
+
     enum { NV = 500 };
     float hv[NV], mv[NV];
     long double ref = 0, ent = 0;
     for (int i = 0; i < NV; i++) {
         mv[i] = (float)(i % 50 == 0 ? 1e-7 : 0.001 + 0.998 * urand());
         hv[i] = urand() < 0.5 ? 1.0f : 0.0f;
-        long double p = mv[i];
-        ref += hv[i] != 0 ? logl(p) : log1pl(-p);
+        long double p = mv[i], g = ceill(p * 0x1.0p32L) * 0x1.0p-32L; /* the sampler's */
+        ref += hv[i] != 0 ? logl(g) : log1pl(-g);
         ent -= p * logl(p) + (1 - p) * log1pl(-p);
     }
     double lp = k_bern_logp_mu(hv, mv, NV);

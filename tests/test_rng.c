@@ -306,22 +306,24 @@ static void test_bernoulli(void)
     CHECK_NEAR(odd1 / no, 0.9, 5 * sqrt(0.09 / no));
     free(p), free(h);
 
-    /* The boundary u = 0 exactly: the first draw of seed 15115159 has its top
-     * 24 bits all zero, so its float uniform is 0. A p = 0 must still not fire
-     * there (strict u < p), and the smallest positive p must. */
-    irvi_rng_seed(&r, 15115159, 0);
-    CHECK_MSG(irvi_rng_uniform_f(&r) == 0.0f, "precondition: seed 15115159 starts at u = 0");
+    /* The boundary u = 0 exactly: a state with s[1] = 0 outputs 0 first, so
+     * both 32-bit uniforms of that draw are 0. A p = 0 must still not fire
+     * there (strict u < p), and the smallest positive p must (its sampling
+     * probability is k_bern_grid(p) = 2^-32: u = 0 is the one value below it). */
+    irvi_rng z0 = {{1, 0, 0, 0}};
+    r = z0;
+    CHECK_MSG(irvi_rng_next(&r) == 0, "precondition: state (1,0,0,0) starts at 0");
     float pz[3] = {0, 0, 0}, hz[3] = {-1, -1, -1};
-    irvi_rng_seed(&r, 15115159, 0);
+    r = z0;
     irvi_rng_bernoulli(&r, pz, hz, 3); /* pair path */
-    CHECK_MSG(hz[0] == 0.0f, "p=0 fired at u=0 (pair path)");
-    irvi_rng_seed(&r, 15115159, 0);
+    CHECK_MSG(hz[0] == 0.0f && hz[1] == 0.0f, "p=0 fired at u=0 (pair path)");
+    r = z0;
     irvi_rng_bernoulli(&r, pz, hz, 1); /* single path */
     CHECK_MSG(hz[0] == 0.0f, "p=0 fired at u=0 (single path)");
-    pz[0] = FLT_TRUE_MIN;
-    irvi_rng_seed(&r, 15115159, 0);
-    irvi_rng_bernoulli(&r, pz, hz, 1);
-    CHECK_MSG(hz[0] == 1.0f, "p=FLT_TRUE_MIN did not fire at u=0");
+    pz[0] = pz[1] = FLT_TRUE_MIN;
+    r = z0;
+    irvi_rng_bernoulli(&r, pz, hz, 2);
+    CHECK_MSG(hz[0] == 1.0f && hz[1] == 1.0f, "p=FLT_TRUE_MIN did not fire at u=0");
 }
 
 int main(void)

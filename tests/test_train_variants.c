@@ -13,6 +13,8 @@
 #include "sbn_train.h"
 
 #include <irvi/irvi.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -462,6 +464,48 @@ static void test_sleep_only_psi(void)
     irvi_trainer_free(b);
 }
 
+/* The sleep phase is its own optimizer step after the wake step: a sleep
+ * update equals the no-sleep update followed by trainer_sleep_step (dreams
+ * from the updated model, the recognition tensors stepped alone), bit for bit;
+ * with a non-finite gradient the whole update is undone. */
+static void test_sleep_separate_step(void)
+{
+    irvi_train_opts o0, o1;
+    small_opts(&o0, IRVI_ALGO_RWS, 0);
+    small_opts(&o1, IRVI_ALGO_RWS, 2);
+    irvi_trainer *a = small_trainer(&o0, NULL, 3), *b = small_trainer(&o1, NULL, 3);
+    if (!a || !b)
+        return;
+    CHECK_OK(irvi_trainer_step(a, NULL));
+    CHECK_OK(irvi_trainer_step(b, NULL));
+    /* replay b's sleep step on a: same options, same update index 0 */
+    a->o.sleep_interleave = 2;
+    CHECK(sleep_alloc(a) == 0);
+    a->updates = 0;
+    CHECK_OK(trainer_sleep_step(a, "replay"));
+    a->updates = 1;
+    size_t np = irvi_model_nparams(a->m);
+    CHECK_MSG(memcmp(a->m->p, b->m->p, sizeof(float) * np) == 0,
+              "sleep update differs from wake step + separate sleep step");
+    CHECK(memcmp(a->opt.n, b->opt.n, sizeof(float) * np) == 0);
+    CHECK(memcmp(a->opt.delta, b->opt.delta, sizeof(float) * np) == 0);
+
+    /* a failing sleep step restores the snapshot taken before the wake step */
+    float *p0 = malloc(sizeof(float) * np), *n0 = malloc(sizeof(float) * np);
+    memcpy(p0, b->m->p, sizeof(float) * np);
+    memcpy(n0, b->opt.n, sizeof(float) * np);
+    b->updates = 2; /* the next update sleeps */
+    sleep_snapshot(b);
+    b->m->p[0] += 1.0f; /* stands in for the wake step */
+    b->lr = INFINITY;   /* the sleep step's parameters become non-finite */
+    CHECK(trainer_sleep_step(b, "fail") == IRVI_ENUMERIC);
+    CHECK(memcmp(p0, b->m->p, sizeof(float) * np) == 0 && memcmp(n0, b->opt.n, sizeof(float) * np) == 0);
+    free(p0);
+    free(n0);
+    irvi_trainer_free(a);
+    irvi_trainer_free(b);
+}
+
 /* ---- resume with sleep on ----------------------------------------------- */
 
 static int same_params(const irvi_model *a, const irvi_model *b)
@@ -522,6 +566,7 @@ int main(void)
         return CHECK_DONE();
     printf("generator: exact test NLL %.3f (fresh model: %.3f)\n", g_gen_nll, GD * log(2.0));
     test_sleep_only_psi();
+    test_sleep_separate_step();
     test_learning(IRVI_ALGO_BIHM, 0);
     test_learning(IRVI_ALGO_RWS, 2);
     test_resume(IRVI_ALGO_RWS, 2);

@@ -19,6 +19,8 @@ typedef struct {
     irvi_posterior *q;
     int R;
     uint64_t base;
+    const irvi_model *m; /* with lq: log q of every row, right after its draw */
+    double *lq;
 } draw_job;
 
 static void draw_blocks(void *ctx, int lo, int hi)
@@ -29,18 +31,28 @@ static void draw_blocks(void *ctx, int lo, int hi)
         rng_lanes g;
         rng_lanes_seed(&g, j->base, (uint64_t)blk);
         int r1 = (blk + 1) * DRAW_BLOCK < j->R ? (blk + 1) * DRAW_BLOCK : j->R;
-        for (int row = blk * DRAW_BLOCK; row < r1; row++)
+        for (int row = blk * DRAW_BLOCK; row < r1; row++) {
             for (int l = 0; l < q->arch.L; l++) {
                 size_t H = (size_t)q->arch.H[l];
                 rng_lanes_bernoulli(&g, q->mu[l] + (size_t)(row % q->n) * H,
                                     q->ws.h[l] + (size_t)row * H, H);
             }
+            if (j->lq) /* the row is still in L1 */
+                j->lq[row] = model_logq_row(j->m, &q->ws, q->n, row);
+        }
     }
 }
 
 void posterior_draw(irvi_posterior *q, int S, irvi_rng *r)
 {
-    draw_job j = {q, S * q->n, irvi_rng_next(r)};
+    draw_job j = {q, S * q->n, irvi_rng_next(r), NULL, NULL};
+    pool_run((j.R + DRAW_BLOCK - 1) / DRAW_BLOCK, draw_blocks, &j);
+}
+
+void posterior_draw_lq(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r, double *lq)
+{
+    model_logq_tables(m, &q->ws, q->n, (const float *const *)q->mu);
+    draw_job j = {q, S * q->n, irvi_rng_next(r), m, lq};
     pool_run((j.R + DRAW_BLOCK - 1) / DRAW_BLOCK, draw_blocks, &j);
 }
 
@@ -118,9 +130,8 @@ irvi_status air_step(irvi_posterior *q, const irvi_model *m, const irvi_refine_o
 {
     int n = q->n, M = o->M, R = M * n;
     model_ws *w = &q->ws;
-    posterior_draw(q, M, r);
+    posterior_draw_lq(q, m, M, r, w->lq);
     model_log_joint(m, w, q->x, n, M, w->lp);
-    model_log_q(m, w, n, M, (const float *const *)q->mu, w->lq);
     double scale = o->bihm ? 0.5 : 1.0, sum_lw = 0, sum_ess = 0;
     for (int i = 0; i < R; i++) {
         w->lw[i] = scale * (w->lp[i] - w->lq[i]);
@@ -146,9 +157,8 @@ irvi_status air_step(irvi_posterior *q, const irvi_model *m, const irvi_refine_o
 void air_draw_weigh(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r)
 {
     model_ws *w = &q->ws;
-    posterior_draw(q, S, r);
+    posterior_draw_lq(q, m, S, r, w->lq);
     model_log_joint(m, w, q->x, q->n, S, w->lp);
-    model_log_q(m, w, q->n, S, (const float *const *)q->mu, w->lq);
     for (size_t i = 0; i < (size_t)S * q->n; i++)
         w->lw[i] = w->lp[i] - w->lq[i];
 }

@@ -32,4 +32,5 @@ const family_ops binary_family = {
     .trainer_alloc = sleep_alloc,
     .trainer_free = sleep_free,
     .train_update = sbn_train_update,
+    .after_update = trainer_sleep_step,
 };

@@ -41,6 +41,10 @@ void model_grad_rec(const irvi_model *m, model_ws *w, int n, const float *const 
  * into out. */
 void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,
                  double *out);
+/* Its two parts: the per-example tables log g(mu), log(1 - g(mu)) (k_bern_logq_tables)
+ * into w->ql1/ql0, then log q of row r of w->h from them. */
+void model_logq_tables(const irvi_model *m, model_ws *w, int n, const float *const *mu);
+double model_logq_row(const irvi_model *m, const model_ws *w, int n, int r);
 
 
 /* ---- posterior and AIR (air.c) ------------------------------------------ */
@@ -51,6 +55,9 @@ void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *co
  * The samples depend on r alone, not on the thread count. */
 #define DRAW_BLOCK 16
 void posterior_draw(irvi_posterior *q, int S, irvi_rng *r);
+/* The same draws, and lq[row] = log q(h_row) under the same means computed in
+ * the same pass (equal to model_log_q's values). */
+void posterior_draw_lq(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r, double *lq);
 void air_posterior_recognize(irvi_posterior *q, const irvi_model *m);
 void air_posterior_reset(irvi_posterior *q);
 void air_posterior_simplify(irvi_posterior *q, float frac, irvi_rng *r);

@@ -259,35 +259,38 @@ static void logq_tables(void *ctx, int lo, int hi)
         size_t off = (size_t)b * Ht;
         for (int l = 0; l < a->L; l++) {
             const float *mu = j->mu[l] + (size_t)b * a->H[l];
-            for (int i = 0; i < a->H[l]; i++) {
-                j->w->ql1[off + i] = logf(mu[i]);
-                j->w->ql0[off + i] = log1pf(-mu[i]);
-            }
+            /* the sampler's own probabilities (k_bern_grid), so q is exactly
+             * the distribution the samples come from */
+            k_bern_logq_tables(mu, j->w->ql1 + off, j->w->ql0 + off, (size_t)a->H[l]);
             off += a->H[l];
         }
     }
 }
 
+double model_logq_row(const irvi_model *m, const model_ws *w, int n, int r)
+{
+    const irvi_arch *a = &m->arch;
+    size_t off = (size_t)(r % n) * (size_t)m->Htot;
+    double lq = 0;
+    for (int l = 0; l < a->L; l++) {
+        size_t H = (size_t)a->H[l];
+        lq += k_bern_logq_row(w->h[l] + (size_t)r * H, w->ql1 + off, w->ql0 + off, H);
+        off += H;
+    }
+    return lq;
+}
+
 static void logq_rows(void *ctx, int lo, int hi)
 {
     const logq_job *j = ctx;
-    const irvi_arch *a = &j->m->arch;
-    size_t Ht = (size_t)j->m->Htot;
-    for (int r = lo; r < hi; r++) {
-        size_t off = (size_t)(r % j->n) * Ht;
-        double lq = 0;
-        for (int l = 0; l < a->L; l++) {
-            int H = a->H[l];
-            const float *h = j->w->h[l] + (size_t)r * H;
-            const float *l1 = j->w->ql1 + off, *l0 = j->w->ql0 + off;
-            float s = 0;
-            for (int i = 0; i < H; i++)
-                s += h[i] != 0 ? l1[i] : l0[i];
-            lq += s;
-            off += H;
-        }
-        j->out[r] = lq;
-    }
+    for (int r = lo; r < hi; r++)
+        j->out[r] = model_logq_row(j->m, j->w, j->n, r);
+}
+
+void model_logq_tables(const irvi_model *m, model_ws *w, int n, const float *const *mu)
+{
+    logq_job j = {m, w, n, mu, NULL};
+    pool_run(n, logq_tables, &j);
 }
 
 void model_log_q(const irvi_model *m, model_ws *w, int n, int S, const float *const *mu,

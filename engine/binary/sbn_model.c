@@ -75,11 +75,11 @@ void sbn_mask_darn(irvi_model *m)
 /* Bernoulli draw of one row of logits through the model's mean map. */
 static void draw_row(const irvi_model *m, irvi_rng *r, const float *a, float *h, int n)
 {
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++) { /* one 64-bit draw per unit, its top 32 bits */
         float a1 = a[i];
         float p;
         k_mean(&a1, &p, 1, m->arch.squash);
-        h[i] = irvi_rng_uniform_f(r) < p ? 1.0f : 0.0f;
+        irvi_rng_bernoulli(r, &p, &h[i], 1);
     }
 }
 
@@ -127,9 +127,10 @@ irvi_status sbn_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *x
             la_row_gemv(hs[0], P(m, m->G[0]), a->H[0], a->D, logit);
         }
         for (int d = 0; d < a->D; d++) {
-            float p;
+            float p, xd;
             k_mean(&logit[d], &p, 1, a->squash);
-            x[(size_t)b * a->D + d] = irvi_rng_uniform_f(r) < p ? 1 : 0;
+            irvi_rng_bernoulli(r, &p, &xd, 1);
+            x[(size_t)b * a->D + d] = xd != 0;
         }
         if (h)
             for (int l = 0; l < L; l++)

@@ -1,7 +1,7 @@
 /* engine/binary/sbn_train.c — the update of a binary training step (steps
  * 3-5 of train.c): N fresh samples of the proposal and their log weights,
  * the algorithm's weights and targets (train_loss.c), the gradient, and on
- * sleep updates the sleep phase (train_sleep.c).
+ * sleep updates a snapshot for the sleep phase's separate step (train_sleep.c).
  */
 #include "sbn_train.h"
 
@@ -16,9 +16,8 @@ irvi_status sbn_train_update(irvi_trainer *t, int n, const char *where, double *
     irvi_posterior *q = t->q;
     int N = o->N;
     model_ws *w = &q->ws;
-    posterior_draw(q, N, &t->rng);
+    posterior_draw_lq(q, m, N, &t->rng, w->lq);
     model_log_joint(m, w, q->x, n, N, w->lp);
-    model_log_q(m, w, n, N, (const float *const *)q->mu, w->lq);
     size_t R = (size_t)N * n;
     double sum_lw = 0;
     for (size_t r = 0; r < R; r++) {
@@ -38,5 +37,6 @@ irvi_status sbn_train_update(irvi_trainer *t, int n, const char *where, double *
     memset(t->grad, 0, sizeof(float) * m->np);
     train_loss_grad(m, w, q->x, n, N, t->wt, (const float *const *)t->tgt,
                     bihm ? (const float *const *)t->tneg : NULL, o->l2, t->grad);
-    return trainer_sleep(t, where);
+    sleep_snapshot(t); /* on sleep updates: the state to restore if the sleep step fails */
+    return IRVI_OK;
 }

@@ -41,6 +41,13 @@ void sleep_loss_grad(const irvi_model *m, model_ws *w, const uint8_t *x, int n,
  * sleep_interleave == 0), draw the dreams from t's training stream (after the
  * wake phase's draws) and add dJ_sleep to t->grad; otherwise nothing. */
 irvi_status trainer_sleep(irvi_trainer *t, const char *where);
+/* On a sleep update: copy the parameters and optimizer state into t->snap
+ * (before the wake step); otherwise nothing. */
+void sleep_snapshot(irvi_trainer *t);
+/* The family table's after_update: on a sleep update, after the wake step,
+ * t->grad = dJ_sleep over fresh dreams and one optimizer step of the
+ * recognition parameters alone; on failure the snapshot is restored. */
+irvi_status trainer_sleep_step(irvi_trainer *t, const char *where);
 
 /* Buffers for the trainer's dreams (the family table's trainer_alloc;
  * nothing when sleep_interleave = 0); -1 when out of memory. */

@@ -9,12 +9,16 @@
  * same cross-entropy as every wake recognition loss, with hard targets h_d,
  * through the same recognition code (model_recognize / model_grad_rec).
  *
- * The reference takes a separate optimizer step for the sleep gradient; here
- * it is added to the update's own (batch-summed) gradient, so RMSprop keeps
- * one state update per step and a checkpoint between the phases cannot
- * exist. Dreams use the trainer's training stream after the wake draws, and
- * the schedule depends only on the update count, so resuming is exact.
+ * As in the reference, the sleep gradient gets its own optimizer step, after
+ * the update's wake step, on the recognition parameters only (their RMSprop
+ * state advances twice on a sleep update, the generative parameters' once).
+ * Both steps belong to one update: a checkpoint cannot fall between them, and
+ * if the sleep step fails the wake step is undone from a snapshot, so the
+ * update is all or nothing. Dreams use the trainer's training stream after
+ * the wake draws and come from the updated model; the schedule depends only
+ * on the update count, so resuming is exact.
  */
+#include "kernels.h"
 #include "sbn_train.h"
 
 #include <stdio.h>
@@ -44,6 +48,7 @@ int sleep_alloc(irvi_trainer *t)
     int fail = !(t->dx = malloc((size_t)nd * a->D));
     for (int l = 0; l < a->L; l++)
         fail |= !(t->dh[l] = malloc(sizeof(float) * (size_t)nd * a->H[l]));
+    fail |= !(t->snap = malloc(sizeof(float) * 4 * (t->m->np ? t->m->np : 1)));
     return fail || model_ws_reserve(&t->sws, t->m, 1, nd) ? -1 : 0;
 }
 
@@ -55,6 +60,8 @@ void sleep_free(irvi_trainer *t)
         free(t->dh[l]);
         t->dh[l] = NULL;
     }
+    free(t->snap);
+    t->snap = NULL;
     model_ws_free(&t->sws);
 }
 
@@ -73,4 +80,49 @@ irvi_status trainer_sleep(irvi_trainer *t, const char *where)
     }
     sleep_loss_grad(m, &t->sws, t->dx, nd, (const float *const *)t->dh, t->grad);
     return IRVI_OK;
+}
+
+static int sleep_update(const irvi_trainer *t)
+{
+    int si = t->o.sleep_interleave;
+    return si != 0 && t->updates % si == 0 && t->snap;
+}
+
+/* dir 0: state -> snapshot, 1: snapshot -> state */
+static void snap_copy(irvi_trainer *t, int dir)
+{
+    size_t np = t->m->np, c = sizeof(float) * np;
+    float *st[4] = {t->m->p, t->opt.n, t->opt.gbar, t->opt.delta};
+    for (int k = 0; k < 4; k++) {
+        if (!st[k]) /* SGD keeps no state arrays */
+            continue;
+        if (dir)
+            memcpy(st[k], t->snap + k * np, c);
+        else
+            memcpy(t->snap + k * np, st[k], c);
+    }
+}
+
+void sleep_snapshot(irvi_trainer *t)
+{
+    if (sleep_update(t))
+        snap_copy(t, 0);
+}
+
+irvi_status trainer_sleep_step(irvi_trainer *t, const char *where)
+{
+    if (!sleep_update(t))
+        return IRVI_OK;
+    irvi_model *m = t->m;
+    memset(t->grad, 0, sizeof(float) * m->np);
+    irvi_status st = trainer_sleep(t, where);
+    if (!st && !k_all_finite(t->grad, m->np))
+        st = irvi_fail(IRVI_ENUMERIC, "%s: sleep phase: non-finite gradient (update undone)",
+                       where);
+    if (!st && optim_step_rec(&t->opt, m, m->p, t->grad, t->lr))
+        st = irvi_fail(IRVI_ENUMERIC, "%s: sleep phase: the step gives non-finite parameters "
+                                      "(update undone)", where);
+    if (st)
+        snap_copy(t, 1);
+    return st;
 }

@@ -34,4 +34,5 @@ const family_ops gaussian_family = {
     .trainer_alloc = NULL,
     .trainer_free = NULL,
     .train_update = vae_train_update,
+    .after_update = NULL,
 };

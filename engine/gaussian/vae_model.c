@@ -248,8 +248,10 @@ irvi_status vae_model_sample(const irvi_model *m, irvi_rng *r, int n, uint8_t *x
     irvi_rng_fill_gauss(r, w.h[0], (size_t)n * Z);
     vae_decode(m, &w, n);
     k_mean(w.logit_x, w.logit_x, (size_t)n * D, a->squash);
+    /* 32-bit Bernoulli draws, in place over the means */
+    irvi_rng_bernoulli(r, w.logit_x, w.logit_x, (size_t)n * D);
     for (size_t i = 0; i < (size_t)n * D; i++)
-        x[i] = irvi_rng_uniform_f(r) < w.logit_x[i] ? 1 : 0;
+        x[i] = w.logit_x[i] != 0;
     if (h)
         memcpy(h[0], w.h[0], sizeof(float) * (size_t)n * Z);
     model_ws_free(&w);

@@ -97,7 +97,10 @@ double irvi_rng_gauss(irvi_rng *r);
 /* Fill n floats: uniform [0,1), or standard normal. */
 void irvi_rng_fill_uniform(irvi_rng *r, float *out, size_t n);
 void irvi_rng_fill_gauss(irvi_rng *r, float *out, size_t n);
-/* Bernoulli draws h_i = 1[u_i < p_i] as 0/1 floats (strict test: p = 0 never fires). */
+/* Bernoulli draws h_i = 1[u_i < p_i] as 0/1 floats, u_i uniforms of 32 bits (two per
+ * 64-bit draw) compared exactly: P(h_i = 1) = ceil(p_i 2^32) / 2^32, which is p_i itself
+ * for p_i >= 2^-9 (and 1 - p_i >= 2^-24 always holds exactly); p = 0 never fires, p = 1
+ * always does. */
 void irvi_rng_bernoulli(irvi_rng *r, const float *p, float *h, size_t n);
 
 #ifdef __cplusplus
