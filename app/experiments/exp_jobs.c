@@ -513,16 +513,6 @@ static void last_line(const char *path, char *buf, size_t cap)
     fclose(f);
 }
 
-static double key_num(const char *text, const char *key)
-{
-    const char *p = strstr(text, key);
-    if (!p)
-        return NAN;
-    p += strlen(key);
-    char *end;
-    double v = strtod(p, &end);
-    return end == p ? (double)NAN : v;
-}
 
 int exp_jobs_train_model(exp_ctx *c, const char *id)
 {
@@ -637,7 +627,7 @@ int exp_jobs_train_model(exp_ctx *c, const char *id)
         FILE *m = fopen(p.metrics, "r");
         char l2[4096];
         while (m && fgets(l2, sizeof l2, m)) {
-            double v = key_num(l2, "\"best_valid_lb\": ");
+            double v = exp_json_field(l2, "\"best_valid_lb\": ");
             if (isfinite(v))
                 best = v;
         }
@@ -719,9 +709,9 @@ int exp_jobs_report(FILE *md, const char *root)
             if (b)
                 sscanf(b + 11, "%31[^\"]", budget);
             fprintf(md, "| %s | finished (budget %s) | %.0f | %s | %s |\n", ids[i], budget,
-                    key_num(text, "\"updates\": "),
-                    exp_cell(key_num(text, "\"valid_lb\": "), c2, sizeof c2),
-                    exp_cell(key_num(text, "\"train_seconds\": "), c3, sizeof c3));
+                    exp_json_field(text, "\"updates\": "),
+                    exp_cell(exp_json_field(text, "\"valid_lb\": "), c2, sizeof c2),
+                    exp_cell(exp_json_field(text, "\"train_seconds\": "), c3, sizeof c3));
             printf("report: model %s finished\n", ids[i]);
             continue;
         }
@@ -734,10 +724,10 @@ int exp_jobs_report(FILE *md, const char *root)
         char line[4096], secs[PATH_MAX + 64];
         last_line(metrics, line, sizeof line);
         snprintf(secs, sizeof secs, "%s/train_seconds.txt", dir);
-        double best = key_num(line, "\"best_valid_lb\": ");
+        double best = exp_json_field(line, "\"best_valid_lb\": ");
         fprintf(md, "| %s | **unfinished**: checkpoint, training or stopped (the same job resumes "
                     "it) | %s (last validated) | %s | %s |\n", ids[i],
-                line[0] ? exp_cell(key_num(line, "\"updates\": "), c1, sizeof c1) : "–",
+                line[0] ? exp_cell(exp_json_field(line, "\"updates\": "), c1, sizeof c1) : "–",
                 exp_cell(best, c2, sizeof c2), exp_cell(read_num(secs, NULL), c3, sizeof c3));
         printf("report: model %s unfinished (checkpoint)\n", ids[i]);
     }

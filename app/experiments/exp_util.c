@@ -226,7 +226,7 @@ static int write_stamp(const exp_ctx *c, const char *dir, const exp_train_info *
     return fclose(f) == 0 ? 0 : -1;
 }
 
-static double stamp_num(const char *text, const char *key)
+double exp_json_field(const char *text, const char *key)
 {
     const char *p = strstr(text, key);
     if (!p)
@@ -254,10 +254,10 @@ static int read_stamp(const exp_ctx *c, const char *dir, exp_train_info *info)
     if (strncmp(text, want, strlen(want)) != 0 || access(path, R_OK) != 0)
         return 0;
     snprintf(info->path, sizeof info->path, "%s", path);
-    info->updates = (long)stamp_num(text, "\"updates\": ");
-    info->epochs = (int)stamp_num(text, "\"epochs\": ");
-    info->train_seconds = stamp_num(text, "\"train_seconds\": ");
-    info->valid_lb = stamp_num(text, "\"valid_lb\": ");
+    info->updates = (long)exp_json_field(text, "\"updates\": ");
+    info->epochs = (int)exp_json_field(text, "\"epochs\": ");
+    info->train_seconds = exp_json_field(text, "\"train_seconds\": ");
+    info->valid_lb = exp_json_field(text, "\"valid_lb\": ");
     return 1;
 }
 
@@ -344,12 +344,12 @@ static void given_metrics(exp_train_info *info)
     double best = NAN;
     while (fgets(line, sizeof line, f)) {
         snprintf(last, sizeof last, "%s", line);
-        double b = stamp_num(line, "\"best_valid_lb\": ");
+        double b = exp_json_field(line, "\"best_valid_lb\": ");
         if (isfinite(b))
             best = b;
     }
     fclose(f);
-    double u = stamp_num(last, "\"updates\": "), e = stamp_num(last, "\"epoch\": ");
+    double u = exp_json_field(last, "\"updates\": "), e = exp_json_field(last, "\"epoch\": ");
     if (isfinite(u))
         info->updates = (long)u;
     if (isfinite(e))

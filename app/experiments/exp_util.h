@@ -128,6 +128,8 @@ int exp_evaluate(const exp_ctx *c, const irvi_model *m, irvi_split sp, int n, in
 
 /* ---- output ------------------------------------------------------------- */
 
+/* The number after key (e.g. "\"updates\": ") in a line of JSON; NaN if absent. */
+double exp_json_field(const char *text, const char *key);
 /* "key": value with NaN/Inf as null; last = no trailing comma */
 void exp_json_num(FILE *f, const char *key, double v, int last);
 /* "key": {"lower_bound": .., "lower_bound_se": .., "log_likelihood": .., ...} */

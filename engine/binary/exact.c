@@ -84,10 +84,30 @@ static int tmp_alloc(exact_tmp *t, const exact_job *j)
 }
 
 /* k(h) and (if not factored) the log-odds of the task's C states from s0. */
+void exact_state_odds(const irvi_model *m, model_ws *w, int C, float *odds, double *kc)
+{
+    const int D = m->arch.D;
+    model_out_logits(m, w, C);
+    const float *A = w->logit_x;
+    float zero = 0, one = 1;
+    for (int k = 0; k < C; k++) {
+        /* log-odds l1 - l0 and sum of l0 through the model's own Bernoulli code */
+        const float *ak = A + (size_t)k * D;
+        float *od = odds + (size_t)k * D;
+        double s0sum = 0;
+        for (int d = 0; d < D; d++) {
+            double l1 = k_bern_logp(&one, &ak[d], 1, m->arch.squash);
+            double l0 = k_bern_logp(&zero, &ak[d], 1, m->arch.squash);
+            od[d] = (float)(l1 - l0);
+            s0sum += l0;
+        }
+        kc[k] += s0sum;
+    }
+}
+
 static void task_states(const exact_job *j, exact_tmp *t, size_t s0)
 {
     const irvi_model *m = j->m;
-    const irvi_arch *a = &m->arch;
     int H = j->H, D = j->D, C = j->C;
     float *hb = t->w.h[0];
     for (int k = 0; k < C; k++)
@@ -113,22 +133,7 @@ static void task_states(const exact_job *j, exact_tmp *t, size_t s0)
         }
         return;
     }
-    model_out_logits(m, &t->w, C);
-    const float *A = t->w.logit_x;
-    float zero = 0, one = 1;
-    for (int k = 0; k < C; k++) {
-        /* log-odds l1 - l0 and sum of l0 through the model's own Bernoulli code */
-        const float *ak = A + (size_t)k * D;
-        float *od = t->odds + (size_t)k * D;
-        double s0sum = 0;
-        for (int d = 0; d < D; d++) {
-            double l1 = k_bern_logp(&one, &ak[d], 1, a->squash);
-            double l0 = k_bern_logp(&zero, &ak[d], 1, a->squash);
-            od[d] = (float)(l1 - l0);
-            s0sum += l0;
-        }
-        t->kc[k] += s0sum;
-    }
+    exact_state_odds(m, &t->w, C, t->odds, t->kc);
 }
 
 /* Tasks lo..hi of the round: per point, max and sum of e^(v - max) over the

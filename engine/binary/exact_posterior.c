@@ -107,21 +107,7 @@ static void block_states(const irvi_model *m, int factored, xp_block *b, size_t 
             b->kc[k] -= k_softplus_sum(A + (size_t)k * D, D);
         return;
     }
-    model_out_logits(m, &b->w, C);
-    const float *A = b->w.logit_x;
-    float zero = 0, one = 1;
-    for (int k = 0; k < C; k++) {
-        const float *ak = A + (size_t)k * D;
-        float *od = b->odds + (size_t)k * D;
-        double l0sum = 0;
-        for (int d = 0; d < D; d++) {
-            double l1 = k_bern_logp(&one, &ak[d], 1, a->squash);
-            double l0 = k_bern_logp(&zero, &ak[d], 1, a->squash);
-            od[d] = (float)(l1 - l0);
-            l0sum += l0;
-        }
-        b->kc[k] += l0sum;
-    }
+    exact_state_odds(m, &b->w, C, b->odds, b->kc);
 }
 
 static int is_factored(const irvi_model *m)

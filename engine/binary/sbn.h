@@ -67,4 +67,10 @@ void air_draw_weigh(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r);
 double air_lb_term(const irvi_posterior *q, const irvi_model *m, int b);
 void air_draw_decode(irvi_posterior *q, const irvi_model *m, int S, irvi_rng *r);
 
+/* Exact enumeration (exact.c), for any one-layer binary model: for the C
+ * states whose bits are already in w's samples, the log-odds l1 - l0 of every
+ * pixel into odds (C x D) and the sum of l0 added to kc (C), through the
+ * model's own Bernoulli code (squashed means included). */
+void exact_state_odds(const irvi_model *m, model_ws *w, int C, float *odds, double *kc);
+
 #endif
