@@ -36,6 +36,11 @@ const char *irvi_refine_method(const irvi_arch *a)
     return family_of(a) ? family_of(a)->refine_name : "unknown";
 }
 
+int irvi_arch_discrete(const irvi_arch *a)
+{
+    return family_of(a) ? family_of(a)->discrete : 0;
+}
+
 float irvi_refine_gamma_default(const irvi_arch *a)
 {
     return family_of(a) ? family_of(a)->gamma_default : 0.1f;

@@ -367,7 +367,8 @@ static int open_data(const train_args *a, const char *ckpt, irvi_dataset **ds)
 
 static int new_trainer(const train_args *a, const irvi_dataset *ds, irvi_trainer **t)
 {
-    run_model rm = {a->layers, a->darn, a->gen_hidden, a->rec_hidden, a->squash, a->gaussian};
+    run_model rm = {a->layers, a->darn, a->gen_hidden, a->rec_hidden, a->squash,
+                    a->gaussian ? IRVI_LATENT_GAUSSIAN : IRVI_LATENT_BERNOULLI};
     build_stage failed;
     irvi_status st = run_build_trainer(&rm, ds, &a->o, (uint64_t)a->seed, t, &failed);
     if (st && failed == BUILD_ARCH) {

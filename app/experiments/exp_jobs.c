@@ -573,7 +573,7 @@ int exp_jobs_train_model(exp_ctx *c, const char *id)
         /* exactly as exp_train builds it, so the model equals the one an
          * experiment would train itself */
         run_model rm = {s.layers, s.darn, s.gen_hidden, s.rec_hidden, 0,
-                        irvi_algo_info_get(s.o.algo)->latent == IRVI_LATENT_GAUSSIAN};
+                        irvi_algo_info_get(s.o.algo)->latent};
         build_stage failed;
         st = run_build_trainer(&rm, ds, &s.o, c->seed, &t, &failed);
         if (st) {

@@ -291,7 +291,7 @@ int exp_train(exp_ctx *c, const irvi_dataset *ds, const exp_model_spec *s, const
 
     /* table2: VAE models (the algorithm's family decides the latents) */
     run_model rm = {s->layers, s->darn, s->gen_hidden, s->rec_hidden, 0,
-                    irvi_algo_info_get(s->o.algo)->latent == IRVI_LATENT_GAUSSIAN};
+                    irvi_algo_info_get(s->o.algo)->latent};
     irvi_trainer *t = NULL;
     build_stage failed;
     irvi_status st = run_build_trainer(&rm, ds, &s->o, c->seed, &t, &failed);

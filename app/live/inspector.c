@@ -48,7 +48,7 @@ static int copy_maps(const irvi_model *m, irvi_posterior *q, int i, float *mu, f
 static int exact_ok(const irvi_model *m)
 {
     const irvi_arch *a = irvi_model_arch(m);
-    return a->latent == IRVI_LATENT_BERNOULLI && a->L == 1 && a->H[0] <= IRVI_EXACT_MAX_H;
+    return irvi_arch_discrete(a) && a->L == 1 && a->H[0] <= IRVI_EXACT_MAX_H;
 }
 
 /* Exact ELBO/KL of q's means (and marginals into marg when non-NULL). */
@@ -90,7 +90,7 @@ irvi_status inspector_update(inspector *in, lab *b, const irvi_model *m, const a
     o->cols = t->cols;
     o->transposed = t->transposed;
     o->steps = t->steps;
-    o->gaussian = a->latent == IRVI_LATENT_GAUSSIAN;
+    o->gaussian = !irvi_arch_discrete(a);
     memcpy(o->index, t->index, sizeof o->index);
     memcpy(o->label, t->label, sizeof o->label);
     for (int i = 0; i < n; i++) {

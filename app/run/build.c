@@ -16,7 +16,7 @@ irvi_status run_build_trainer(const run_model *model, const irvi_dataset *ds,
     arch.gen_hidden = model->gen_hidden;
     arch.rec_hidden = model->rec_hidden;
     arch.squash = model->squash;
-    arch.latent = model->gaussian ? IRVI_LATENT_GAUSSIAN : IRVI_LATENT_BERNOULLI;
+    arch.latent = model->latent;
     if (!st)
         st = irvi_arch_validate(&arch);
     if (st)

@@ -12,7 +12,7 @@ typedef struct {
     int darn;               /* autoregressive top prior */
     int gen_hidden, rec_hidden;
     int squash;             /* reference squashed means */
-    int gaussian;           /* Gaussian latents (VAE) */
+    irvi_latent latent;     /* binary (SBN, DARN) or Gaussian (VAE) */
 } run_model;
 
 /* Which step failed, for the caller's message. */

@@ -46,6 +46,9 @@ typedef struct {
 /* The refinement of a model's latent family: "AIR" (binary) or "GDIR"
  * (Gaussian), and its default step size gamma (0.1, IRVI_GDIR_GAMMA_DEFAULT). */
 const char *irvi_refine_method(const irvi_arch *a);
+/* 1 for discrete latents (binary family: exact enumeration possible for
+ * small one-layer models), 0 for continuous ones (mu and sigma per unit). */
+int irvi_arch_discrete(const irvi_arch *a);
 float irvi_refine_gamma_default(const irvi_arch *a);
 
 /* K = 20, M = 20, gamma = 0.1, eps = 1e-6, bihm = 0. */
