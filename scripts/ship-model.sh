@@ -52,14 +52,14 @@ cat > "$OUT/card.json" <<EOF
  "data": "$data", "data_md5": {$md5s},
  "epochs": $epochs, "updates": $updates, "best_valid_lb": $best,
  "train_seconds": $train_s, "valid_seconds": $valid_s,
- "irvi": "$version", "commit": "$commit",
+ "irvi": "$version", "card_written_at_commit": "$commit",
  "continue": "cp -r $OUT runs/$NAME && mv runs/$NAME/model.irvi runs/$NAME/checkpoint.irvi && irvi train --resume --out runs/$NAME --data $data",
  "protocol": $proto_json}
 EOF
 {
     echo "# Reference model \`$NAME\`: $arch"
     echo
-    echo "Trained by irvi itself (\`$version\`, commit $commit) on \`$data\`, the fixed"
+    echo "Trained by irvi itself (this card written by \`$version\` at commit $commit) on \`$data\`, the fixed"
     echo "binarization of MNIST the paper used."
     echo
     echo "| | |"
