@@ -409,6 +409,20 @@ static int shipped_model(const exp_ctx *c, const irvi_dataset *ds, const char *i
     return 0;
 }
 
+/* 1 if the cached model at path was trained on ds (its recorded data; files
+ * from before the record were trained on the then default, mnist). */
+static int cached_on(const char *path, const irvi_dataset *ds)
+{
+    irvi_model *m = NULL;
+    if (irvi_model_load(path, &m) != IRVI_OK)
+        return 1; /* unreadable: load() reports it */
+    irvi_data_opts rec;
+    const char *name = irvi_model_data(m, &rec) ? rec.name : "mnist";
+    int same = !strcmp(name, irvi_dataset_name(ds));
+    irvi_model_free(m);
+    return same;
+}
+
 int exp_get_model(exp_ctx *c, const irvi_dataset *ds, const char *id, irvi_model **m,
                   exp_train_info *info)
 {
@@ -440,6 +454,12 @@ int exp_get_model(exp_ctx *c, const irvi_dataset *ds, const char *id, irvi_model
     }
     if (d)
         closedir(d);
+    if (found && !cached_on(info->path, ds)) {
+        fprintf(stderr, "  %s %s: %s was trained on other data than %s: training anew\n",
+                c->name, id, info->path, irvi_dataset_name(ds));
+        found = 0;
+        snprintf(info->path, sizeof info->path, "%s/best.irvi", dir);
+    }
     if (found) {
         info->source = "cached";
         fprintf(stderr, "  %s %s: reusing %s (%ld updates, budget %s)\n", c->name, id, info->path,
