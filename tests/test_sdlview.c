@@ -347,6 +347,14 @@ static void test_export(void)
     snprintf(path, sizeof path, "%s/test_sdlview_lab.png", dir);
     CHECK_MSG(export_curves_png(path, pts, np, 1, err, sizeof err) == 0, "%s", err);
     CHECK(png_file_ok(path, 960, 1000));
+    /* a model small enough to enumerate adds the exact KL as a third panel */
+    for (int k = 0; k <= 20; k++) {
+        pts[np++] = (metric_point){SERIES_EXACT_ELBO, k, k, k, -99 + 10 * (1 - exp(-k / 5.0))};
+        pts[np++] = (metric_point){SERIES_EXACT_LL, k, k, k, -88};
+        pts[np++] = (metric_point){SERIES_EXACT_KL, k, k, k, 11 - 10 * (1 - exp(-k / 5.0))};
+    }
+    CHECK_MSG(export_curves_png(path, pts, np, 1, err, sizeof err) == 0, "%s", err);
+    CHECK(png_file_ok(path, 960, 1500));
     /* no points at all still makes a (labelled, empty) chart */
     CHECK_MSG(export_curves_png(path, NULL, 0, 1, err, sizeof err) == 0, "%s", err);
     CHECK(export_curves_png("/nonexistent-irvi/c.png", pts, np, 1, err, sizeof err) == -1);

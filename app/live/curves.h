@@ -36,9 +36,11 @@ typedef enum {
     CURVE_FROM_DIGIT   /* app_tiles, per chosen digit: a double array */
 } curve_from;
 
-/* the lab's mean over the chosen digits */
+/* the lab's mean over the chosen digits; the exact ones are NaN when the
+ * model is too large to enumerate (they are then not pushed) */
 typedef struct {
     double lb, ess;
+    double elbo_exact, ll_exact, kl_exact;
 } curve_lab_mean;
 
 typedef struct {
@@ -57,6 +59,9 @@ typedef struct {
     uint32_t png_color;
     const char *smooth_name; /* non-NULL: also a trailing mean, named so */
     uint32_t smooth_color;
+    int exact;          /* by exact enumeration: pushed only when finite; in the
+                           ESS panel it belongs to the lab's KL view (key p),
+                           which shows it instead of the ESS curves */
 } curve_def;
 
 extern const curve_def curve_table[];

@@ -195,15 +195,19 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
     /* the panels' curves from the curve table, in its (drawing) order; a
      * per-digit row gives a curve per digit that has points, only the first
      * of them in the legend */
-    curve_spec spec[2][CURVE_MAX_SPECS];
-    int nspec[2] = {0, 0};
+    curve_spec spec[3][CURVE_MAX_SPECS]; /* LB, ESS, the lab's exact KL */
+    int nspec[3] = {0, 0, 0};
     for (int k = 0; k < curve_count; k++) {
         const curve_def *c = &curve_table[k];
-        int pi = c->panel == PANEL_ESS;
+        int pi = c->panel != PANEL_ESS ? 0 : c->exact ? 2 : 1;
         if (c->lab != (lab != 0))
             continue;
         if (c->from != CURVE_FROM_DIGIT) {
-            spec[pi][nspec[pi]++] = (curve_spec){c->id, c->png_name, c};
+            int have = !c->exact; /* exact curves only when the model had them */
+            for (int q = 0; q < npts && !have; q++)
+                have = pts[q].series == c->id;
+            if (have)
+                spec[pi][nspec[pi]++] = (curve_spec){c->id, c->png_name, c};
             continue;
         }
         int shown = 0;
@@ -220,8 +224,9 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
         return fail(err, errcap, "export: no file name");
     if (npts < 0 || (npts > 0 && !pts))
         return fail(err, errcap, "export %s: no points", path);
+    int panels = nspec[2] > 0 ? 3 : 2;
     size_t panel = (size_t)CURVE_W * PANEL_H * 3;
-    uint8_t *rgb = malloc(2 * panel);
+    uint8_t *rgb = malloc(panels * panel);
     if (!rgb)
         return fail(err, errcap, "export %s: out of memory", path);
     irvi_status st;
@@ -238,9 +243,13 @@ int export_curves_png(const char *path, const metric_point *pts, int npts, int l
             st = render_panel(pts, npts, spec[1], nspec[1],
                               "Refinement lab: normalized ESS per refinement step", "refinement step",
                               "ESS / samples", 1, rgb + panel);
+        if (st == IRVI_OK && panels == 3)
+            st = render_panel(pts, npts, spec[2], nspec[2],
+                              "Refinement lab: exact KL(q_k || p(h|x)) per refinement step",
+                              "refinement step", "KL (nats)", 0, rgb + 2 * panel);
     }
     if (st == IRVI_OK)
-        st = irvi_png_write(path, rgb, CURVE_W, 2 * PANEL_H);
+        st = irvi_png_write(path, rgb, CURVE_W, panels * PANEL_H);
     free(rgb);
     return st == IRVI_OK ? 0 : fail_engine(err, errcap, path, st);
 }

@@ -60,6 +60,9 @@ typedef enum {
     SERIES_VALID_ESS,   /* validation normalized ESS (refined) */
     SERIES_REFINE_LB,   /* refinement lab: mean lower bound of the chosen digits at step x */
     SERIES_REFINE_ESS,  /* refinement lab: mean normalized ESS at step x */
+    SERIES_EXACT_ELBO,  /* refinement lab, models small enough to enumerate: mean */
+    SERIES_EXACT_LL,    /*   exact ELBO of q_k, mean exact log p(x), */
+    SERIES_EXACT_KL,    /*   mean exact KL(q_k || p(h|x)) */
     /* refinement lab, one curve per chosen digit: SERIES_DIGIT_LB + i is the
      * lower bound of digit i (its position in the tiles), SERIES_DIGIT_ESS + i
      * its normalized ESS */

@@ -88,9 +88,32 @@ static void push_from(session *s, curve_from from, const void *rec, int n, doubl
         const curve_def *c = &curve_table[k];
         if (c->from != from)
             continue;
-        for (int i = 0; i < (from == CURVE_FROM_DIGIT ? n : 1); i++)
-            push(s, (series_id)(c->id + i), epoch, update, curve_value(c, rec, i));
+        for (int i = 0; i < (from == CURVE_FROM_DIGIT ? n : 1); i++) {
+            double y = curve_value(c, rec, i);
+            if (!c->exact || isfinite(y))
+                push(s, (series_id)(c->id + i), epoch, update, y);
+        }
     }
+}
+
+/* The means over the chosen digits of the inspector's newest exact ELBO,
+ * log p(x) and KL (NaN when it has none). */
+static void exact_means(const session *s, curve_lab_mean *mean)
+{
+    mean->elbo_exact = mean->ll_exact = mean->kl_exact = NAN;
+    const app_inspect *in = s->insp_ok ? s->insp.out : NULL;
+    if (!in || !in->exact || in->n < 1 || in->nhist < 1)
+        return;
+    int j = in->nhist - 1;
+    double e = 0, l = 0, k = 0;
+    for (int i = 0; i < in->n; i++) {
+        e += in->elbo[i][j];
+        l += in->exact_ll[i];
+        k += in->kl[i][j];
+    }
+    mean->elbo_exact = e / in->n;
+    mean->ll_exact = l / in->n;
+    mean->kl_exact = k / in->n;
 }
 
 /* Rebuild the tiles of the chosen digits; refine K steps first when asked
@@ -130,7 +153,8 @@ static void refresh_tiles(session *s, int rerun)
         for (int i = 0; i < s->tiles->n; i++)
             lb0 += s->tiles->lb0[i] / s->tiles->n;
         s->st.last_lb0 = s->tiles->n ? lb0 : NAN;
-        curve_lab_mean mean = {lb, ess};
+        curve_lab_mean mean = {lb, ess, NAN, NAN, NAN};
+        exact_means(s, &mean);
         push_from(s, CURVE_FROM_LAB, &mean, 1, x, x); /* first: the UI restarts the lab curves on it */
         push_from(s, CURVE_FROM_DIGIT, s->tiles, s->tiles->n, x, x);
     }

@@ -398,6 +398,18 @@ static void key_focus(tui *t, int key)
     cycle_focus(t);
 }
 
+static void key_lab_kl(tui *t, int key)
+{
+    (void)key;
+    if (t->hist[SERIES_EXACT_KL].raw == 0) {
+        tui_msg(t, 1, "no exact KL: only one-layer binary models of up to %d units are enumerated "
+                "(and only in the lab)", IRVI_EXACT_MAX_H);
+        return;
+    }
+    t->lab_kl = !t->lab_kl;
+    t->dirty[PANEL_ESS] = 1;
+}
+
 static void key_export(tui *t, int key)
 {
     (void)key;
@@ -465,6 +477,8 @@ static const tui_key keys[] = {
     {'s', 0, "s", "toggle the simplified starting posterior", NULL, key_simplified},
     {'x', 0, "x", "x axis: epochs / updates / seconds", NULL, key_xaxis},
     {'f', 0, "f", "lab: highlight one chosen digit's curves (cycles)", NULL, key_focus},
+    {'p', 0, "p", "lab: lower panel ESS / exact KL(q_k || p(h|x)) (models of <= 24 units)", NULL,
+     key_lab_kl},
     {'v', 0, "v", "SDL window: digits / inspector / filmstrip / samples;  watch: upper panel "
      "valid_lb / valid_lb0 / valid_ll / train_lb", NULL, key_view},
     {'e', 0, "e", "export a PNG of the digits and the curves (watch: PNG + CSV)", NULL, key_export},

@@ -228,15 +228,15 @@ static void draw_plot(tui *t, int panel)
     sp.utf8 = t->utf8;
     char focus_name[48];
     if (refine) {
-        /* every chosen digit dim, the highlighted one (f) and the mean on top */
-        const curve_def *each = NULL, *mean = NULL;
+        /* every chosen digit dim, the highlighted one (f) and the means on
+         * top; the lower panel's KL view (p) shows the exact KL instead of
+         * the ESS curves */
+        int kl = !lb && t->lab_kl;
+        const curve_def *each = NULL;
         for (int k = 0; k < curve_count; k++)
-            if (curve_table[k].lab && curve_table[k].panel == panel) {
-                if (curve_table[k].from == CURVE_FROM_DIGIT)
-                    each = &curve_table[k];
-                else
-                    mean = &curve_table[k];
-            }
+            if (curve_table[k].lab && curve_table[k].panel == panel &&
+                curve_table[k].from == CURVE_FROM_DIGIT && !kl)
+                each = &curve_table[k];
         int nd = t->st.ndigits < LINK_MAX_DIGITS ? t->st.ndigits : LINK_MAX_DIGITS;
         int focus = t->focus - 1;
         for (int d = 0; each && d < nd; d++)
@@ -248,8 +248,14 @@ static void draw_plot(tui *t, int panel)
             snprintf(focus_name, sizeof focus_name, "digit %d", t->st.digits[focus]);
             sp.line[sp.nlines++] = (plot_line){&t->hist[each->id + focus], focus_name, TC_VALID, 0};
         }
-        if (mean)
-            sp.line[sp.nlines++] = (plot_line){&t->hist[mean->id], mean->tui_name, mean->tui_color, 0};
+        for (int k = 0; k < curve_count; k++) {
+            const curve_def *c = &curve_table[k];
+            if (!c->lab || c->panel != panel || c->from == CURVE_FROM_DIGIT)
+                continue;
+            if ((!lb && c->exact != kl) || (c->exact && t->hist[c->id].raw == 0))
+                continue;
+            sp.line[sp.nlines++] = (plot_line){&t->hist[c->id], c->tui_name, c->tui_color, 0};
+        }
         sp.xaxis = PLOT_X_EPOCH;
         sp.xlabel = "refinement step";
         sp.empty_note = "r refines the chosen digits (d, c choose them)";
@@ -273,7 +279,9 @@ static void draw_plot(tui *t, int panel)
     tui_view_apply(t, &sp);
     box(w, 0, 0);
     const char *title = lb ? (refine ? "lower bound of the chosen digits" : "lower bound")
-                           : (refine ? "normalized ESS of the chosen digits" : "normalized ESS");
+                           : (refine ? (t->lab_kl ? "exact KL(q_k || p(h|x)) of the chosen digits, nats"
+                                                  : "normalized ESS of the chosen digits")
+                                     : "normalized ESS");
     if (t->watch)
         title = lb ? watch_series_key[t->wseries] : "valid_ess";
     int ih = h - 2, iw = wd - 2;
@@ -403,6 +411,13 @@ static void draw_status(tui *t, WINDOW *w)
         row_kv(&r, "mean LB", t->attr[TC_TRAIN], "%s", v);
         plot_format_value(s->last_ess, v, sizeof v);
         row_kv(&r, "mean ESS", t->attr[TC_TRAIN], "%s", v);
+        const plot_series *kl = &t->hist[SERIES_EXACT_KL], *ll = &t->hist[SERIES_EXACT_LL];
+        if (kl->raw > 0 && ll->raw > 0) { /* the truth the estimates aim at */
+            plot_format_value(ll->last_y, v, sizeof v);
+            row_kv(&r, "log p(x)", t->attr[TC_REFINE], "%s exact", v);
+            plot_format_value(kl->last_y, v, sizeof v);
+            row_kv(&r, "exact KL", t->attr[TC_REFINE], "%s (p: plot)", v);
+        }
     } else {
         int ep = s->epoch + 1 > s->epochs && s->epochs > 0 ? s->epochs : s->epoch + 1;
         row_kv(&r, "epoch", A_NORMAL, "%d / %d", ep, s->epochs);

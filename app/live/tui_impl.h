@@ -70,6 +70,7 @@ struct tui {
     plot_xaxis xaxis;
     int sdl_view;                /* what the SDL window shows (VIEW_*, inspector.h) */
     int focus;               /* refinement lab: highlighted digit + 1 (0 = none) */
+    int lab_kl;              /* refinement lab: the lower panel shows the exact KL */
     plot_cell *cells;
     size_t ncells;
 

@@ -177,6 +177,16 @@ T send-keys -t irvi r
 wait_for 'refined +2 steps' 20 || exit 1
 grep -Eq 'each digit' <<< "$screen" && grep -Eq 'mean -[0-9]' <<< "$screen" &&
     echo "ok: lab curves: each digit + mean" || { echo "FAIL: lab legend"; dump; fail=1; }
+# a 20-unit model is enumerated: the exact ELBO and log p(x) beside the
+# estimate, the exact KL in the status panel and, on p, in the lower panel
+grep -Eq 'exact ELBO -[0-9]' <<< "$screen" && grep -Eq 'exact log p\(x\) -[0-9]' <<< "$screen" &&
+    grep -Eq 'log p\(x\) +-[0-9.]+ exact' <<< "$screen" && grep -Eq 'exact KL +[0-9.]+ \(p: plot\)' <<< "$screen" &&
+    echo "ok: lab shows the exact ELBO, log p(x) and KL" || { echo "FAIL: exact curves"; dump; fail=1; }
+T send-keys -t irvi p
+wait_for 'exact KL\(q_k \|\| p\(h\|x\)\) of the chosen digits' 5 && wait_for '━ exact KL [0-9]' 5 &&
+    echo "ok: p shows the exact KL panel" || fail=1
+T send-keys -t irvi p
+wait_for 'normalized ESS of the chosen digits' 5 && echo "ok: p back to the ESS panel" || fail=1
 T send-keys -t irvi f
 wait_for 'digit 3 \(1 of 2\) highlighted' 5 && wait_for '━ digit 3 -[0-9]' 5 &&
     echo "ok: f highlights digit 3" || fail=1
