@@ -623,6 +623,29 @@ static void test_plot(void)
         free(img);
     }
 
+    /* log y axis (the watch PNG's distance to the best bound): decades, the
+     * points placed by log10 y; y <= 0 is left out */
+    {
+        double lx[4] = {1, 2, 3, 4}, ly[4] = {0.5, 5, 50, 0};
+        irvi_series ls = {"log y", lx, ly, 4, RED};
+        irvi_plot q = {.series = &ls, .nseries = 1, .ylog = 1};
+        irvi_plot_frame g;
+        CHECK_OK(irvi_plot_layout(&q, W, H, &g));
+        CHECK_MSG(fabs(g.ymin - 0.1) < 1e-12 && fabs(g.ymax - 100) < 1e-9 && g.ystep == 10,
+                  "log y range %g..%g step %g (want 0.1..100, 10)", g.ymin, g.ymax, g.ystep);
+        uint8_t *img = malloc(cap);
+        CHECK_OK(irvi_plot_render(&q, W, H, img, cap));
+        for (int i = 0; i < 3; i++) {
+            int px = (int)lround(g.x0 + (lx[i] - g.xmin) / (g.xmax - g.xmin) * (g.x1 - g.x0));
+            int py = (int)lround(g.y1 - (log10(ly[i]) + 1) / 3.0 * (g.y1 - g.y0));
+            CHECK_MSG(near_color(img, W, H, px, py, 2, RED), "log y point %g not at its decade", ly[i]);
+        }
+        /* nothing right of x = 3 (the y = 0 point is not drawable) */
+        int px3 = (int)lround(g.x0 + (3 - g.xmin) / (g.xmax - g.xmin) * (g.x1 - g.x0));
+        CHECK(count_color(img, W, px3 + 4, g.y0, g.x1, g.y1, RED) == 0);
+        free(img);
+    }
+
     /* nothing at all, and errors */
     {
         irvi_plot q = {0};

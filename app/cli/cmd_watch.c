@@ -2,6 +2,7 @@
  * in the terminal UI (following their metrics.jsonl as they grow), or
  * exported once as PNG / CSV for scripts. */
 #include "cli/commands.h"
+#include "common/args.h"
 #include "live/tui.h"
 #include "live/watch.h"
 
@@ -22,25 +23,25 @@ static void watch_usage(FILE *f)
 {
     fprintf(f,
             "usage: irvi watch DIR... [--png FILE] [--csv FILE] [--series NAME] [--x AXIS]\n"
-            "                         [--xlog] [--smooth W]\n"
+            "                         [--xlog] [--ylog] [--smooth W] [--zoom F] [--highlight I]\n"
             "  DIR      a run folder (with metrics.jsonl) or a folder above runs, e.g. an\n"
             "           experiment root: every folder under it holding metrics.jsonl\n"
             "  --png    write the overlay (SERIES on top, valid_ess below) and exit\n"
             "  --csv    write every run's rows (run,epoch,updates,seconds,series...) and exit\n"
             "  --series valid_lb (default), valid_lb0, valid_ll or train_lb\n"
             "  --x      epoch (default), updates or seconds\n"
-            "  --xlog   logarithmic x axis;  --smooth W  EMA weight in [0, 1) for the PNG\n"
+            "  --xlog   logarithmic x axis;  --ylog  log of the distance to the best value\n"
+            "  --smooth W  EMA weight in [0, 1);  --zoom F  the last fraction F of the x range\n"
+            "  --highlight I  run I (1.., in the order given) over the others, which turn pale\n"
             "Without --png / --csv: the terminal UI, live (? lists the keys).\n");
 }
 
 int cmd_watch(int argc, char **argv)
 {
     char *paths[64];
-    int np = 0, xlog = 0;
+    int np = 0;
     const char *png = NULL, *csv = NULL;
-    watch_series ws = WS_VALID_LB;
-    plot_xaxis xa = PLOT_X_EPOCH;
-    double smooth = 0;
+    watch_view view = {WS_VALID_LB, PLOT_X_EPOCH, 0, 0, 0, 1, 0};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -48,7 +49,9 @@ int cmd_watch(int argc, char **argv)
             watch_usage(stdout);
             return 0;
         } else if (!strcmp(a, "--xlog")) {
-            xlog = 1;
+            view.xlog = 1;
+        } else if (!strcmp(a, "--ylog")) {
+            view.ylog = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) {
                 fprintf(stderr, "irvi watch: %s needs a value\n", a);
@@ -60,19 +63,21 @@ int cmd_watch(int argc, char **argv)
             else if (!strcmp(a, "--csv"))
                 csv = v;
             else if (!strcmp(a, "--smooth")) {
-                char *end;
-                smooth = strtod(v, &end);
-                if (*end || !(smooth >= 0 && smooth < 1)) {
-                    fprintf(stderr, "irvi watch: --smooth %s: want a weight in [0, 1)\n", v);
+                if (args_double("--smooth", v, 0, 0.999, 0, &view.smooth))
                     return 2;
-                }
+            } else if (!strcmp(a, "--zoom")) {
+                if (args_double("--zoom", v, 0, 1, 1, &view.zoom))
+                    return 2;
+            } else if (!strcmp(a, "--highlight")) {
+                if (args_int("--highlight", v, 1, WATCH_MAX_RUNS, &view.highlight))
+                    return 2;
             } else if (!strcmp(a, "--x")) {
                 if (!strcmp(v, "epoch"))
-                    xa = PLOT_X_EPOCH;
+                    view.xaxis = PLOT_X_EPOCH;
                 else if (!strcmp(v, "updates"))
-                    xa = PLOT_X_UPDATE;
+                    view.xaxis = PLOT_X_UPDATE;
                 else if (!strcmp(v, "seconds"))
-                    xa = PLOT_X_SECONDS;
+                    view.xaxis = PLOT_X_SECONDS;
                 else {
                     fprintf(stderr, "irvi watch: --x %s: want epoch, updates or seconds\n", v);
                     return 2;
@@ -85,7 +90,7 @@ int cmd_watch(int argc, char **argv)
                     fprintf(stderr, "irvi watch: --series %s: want valid_lb, valid_lb0, valid_ll or train_lb\n", v);
                     return 2;
                 }
-                ws = (watch_series)k;
+                view.lb = (watch_series)k;
             } else {
                 fprintf(stderr, "irvi watch: unknown option %s\n", a);
                 watch_usage(stderr);
@@ -108,7 +113,12 @@ int cmd_watch(int argc, char **argv)
     int rc = 0;
     if (png || csv) {
         watch_poll(&w, NULL, NULL);
-        if (png && watch_write_png(&w, png, ws, xa, xlog, smooth, err, sizeof err) != 0)
+        if (view.highlight > w.n) {
+            fprintf(stderr, "irvi watch: --highlight %d: there are %d runs\n", view.highlight, w.n);
+            watch_close(&w);
+            return 2;
+        }
+        if (png && watch_write_png(&w, png, &view, err, sizeof err) != 0)
             rc = 1;
         if (rc == 0 && csv && watch_write_csv(&w, csv, err, sizeof err) != 0)
             rc = 1;

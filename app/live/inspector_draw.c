@@ -97,7 +97,8 @@ static void chart(uint8_t *rgb, int w, int h, int x0, int y0, const app_inspect 
                               in->nhist, k < in->n ? 0xC8D0DCu : 0xD62728u};
         ns++;
     }
-    irvi_plot p = {title, "AIR step", "nats", s, ns, 0, 0, 0, 0, 1, 0};
+    irvi_plot p = {.title = title, .xlabel = "AIR step", .ylabel = "nats", .series = s, .nseries = ns,
+                   .text_scale = 1};
     uint8_t *buf = malloc((size_t)3 * IP_CW * IP_CH);
     if (buf && irvi_plot_render(&p, IP_CW, IP_CH, buf, (size_t)3 * IP_CW * IP_CH) == IRVI_OK)
         blit(rgb, w, h, x0, y0, buf, IP_CW, IP_CH);

@@ -232,8 +232,9 @@ void tui_watch_export(tui *t)
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
     snprintf(png, sizeof png, "irvi-watch-%s.png", stamp);
     snprintf(csv, sizeof csv, "irvi-watch-%s.csv", stamp);
-    if (watch_write_png(t->watch, png, t->wseries, t->xaxis, t->view.xlog, t->view.smooth, err,
-                        sizeof err) != 0 ||
+    watch_view v = {t->wseries, t->xaxis, t->view.xlog, t->view.ylog, t->view.smooth,
+                    tui_zooms[t->view.zoom], t->whigh};
+    if (watch_write_png(t->watch, png, &v, err, sizeof err) != 0 ||
         watch_write_csv(t->watch, csv, err, sizeof err) != 0)
         tui_msg(t, 1, "export failed: %s", err);
     else

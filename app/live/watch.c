@@ -381,13 +381,43 @@ int watch_write_csv(const watch_set *w, const char *path, char *err, size_t errc
 #define PNG_W 960
 #define PNG_PANEL_H 480
 
-static int chart(const watch_set *w, watch_series ws, plot_xaxis xa, int xlog, double smooth,
-                 uint8_t *rgb, char *err, size_t errcap)
+/* A run drawn pale while another is highlighted: its colour 65% of the way
+ * to white. */
+static uint32_t pale(uint32_t c)
+{
+    uint32_t out = 0;
+    for (int sh = 0; sh <= 16; sh += 8) {
+        uint32_t v = (c >> sh) & 0xFF;
+        out |= (v + (255 - v) * 65 / 100) << sh;
+    }
+    return out;
+}
+
+static int chart(const watch_set *w, watch_series ws, const watch_view *v, uint8_t *rgb, char *err,
+                 size_t errcap)
 {
     static const char *const xnames[PLOT_X_COUNT] = {"epoch", "updates", "seconds"};
-    irvi_series ser[WATCH_MAX_RUNS];
+    irvi_series ser[WATCH_MAX_RUNS + 1];
     double *buf[WATCH_MAX_RUNS] = {0};
-    int ns = 0, rc = 0;
+    int ns = 0, rc = 0, hi = v->highlight - 1;
+    /* the x range shown: the last zoom fraction of all visible rows' x
+     * (on a log axis, of their decades) */
+    double xlo = INFINITY, xhi = -INFINITY;
+    for (int i = 0; i < w->n; i++)
+        for (int k = 0; !w->run[i].hidden && k < w->run[i].n; k++) {
+            double x = watch_x(&w->run[i], &w->run[i].rec[k], v->xaxis);
+            if (isfinite(x) && (!v->xlog || x > 0)) {
+                x = v->xlog ? log10(x) : x;
+                xlo = fmin(xlo, x);
+                xhi = fmax(xhi, x);
+            }
+        }
+    double xmin = -INFINITY;
+    if (v->zoom > 0 && v->zoom < 1 && xlo < xhi) {
+        xmin = xhi - v->zoom * (xhi - xlo);
+        xmin = v->xlog ? pow(10, xmin) : xmin;
+    }
+    double best = -INFINITY, worst = INFINITY;
     for (int i = 0; i < w->n; i++) {
         const watch_run *r = &w->run[i];
         if (r->hidden)
@@ -398,18 +428,45 @@ static int chart(const watch_set *w, watch_series ws, plot_xaxis xa, int xlog, d
             break;
         }
         buf[ns] = xy;
+        int n = 0;
         for (int k = 0; k < r->n; k++) {
-            xy[k] = watch_x(r, &r->rec[k], xa);
-            xy[r->n + k] = r->rec[k].v[ws];
+            double x = watch_x(r, &r->rec[k], v->xaxis);
+            if (!(x >= xmin))
+                continue; /* zoomed out of view (the y range follows what is shown) */
+            xy[n] = x;
+            xy[r->n + n] = r->rec[k].v[ws];
+            n++;
         }
-        plot_ema(xy + r->n, r->n, smooth);
-        ser[ns] = (irvi_series){r->label, xy, xy + r->n, r->n, watch_png_color(r->color)};
+        plot_ema(xy + r->n, n, v->smooth);
+        for (int k = 0; k < n; k++)
+            if (isfinite(xy[r->n + k])) {
+                best = fmax(best, xy[r->n + k]);
+                worst = fmin(worst, xy[r->n + k]);
+            }
+        uint32_t c = watch_png_color(r->color);
+        ser[ns] = (irvi_series){r->label, xy, xy + r->n, n, hi >= 0 && i != hi ? pale(c) : c};
         ns++;
+        if (i == hi) /* drawn again last, over the others */
+            ser[WATCH_MAX_RUNS] = (irvi_series){NULL, xy, xy + r->n, n, c};
     }
-    char title[128];
-    snprintf(title, sizeof title, "%s%s", watch_series_key[ws], smooth > 0 ? " (EMA smoothed)" : "");
-    irvi_plot p = {.title = title, .xlabel = xnames[xa], .ylabel = watch_series_key[ws],
-                   .series = ser, .nseries = ns, .xlog = xlog};
+    /* log y: the distance to the best value shown, as in the terminal */
+    double eps = plot_log_eps(best - worst);
+    for (int s = 0; v->ylog && s < ns; s++)
+        for (int k = 0; k < ser[s].n; k++)
+            ((double *)ser[s].y)[k] = best - ser[s].y[k] + eps;
+    int drawn = ns;
+    if (hi >= 0 && hi < w->n && !w->run[hi].hidden && rc == 0)
+        ser[drawn++] = ser[WATCH_MAX_RUNS];
+    char title[160], ylabel[96];
+    snprintf(title, sizeof title, "%s%s%s%s", watch_series_key[ws], v->smooth > 0 ? ", EMA smoothed" : "",
+             v->zoom > 0 && v->zoom < 1 ? ", last part" : "",
+             hi >= 0 && hi < w->n ? ", one run highlighted" : "");
+    if (v->ylog)
+        snprintf(ylabel, sizeof ylabel, "best - %s (+%.2g), log", watch_series_key[ws], eps);
+    else
+        snprintf(ylabel, sizeof ylabel, "%s", watch_series_key[ws]);
+    irvi_plot p = {.title = title, .xlabel = xnames[v->xaxis], .ylabel = ylabel,
+                   .series = ser, .nseries = drawn, .xlog = v->xlog, .ylog = v->ylog};
     if (rc == 0) {
         irvi_status st = irvi_plot_render(&p, PNG_W, PNG_PANEL_H, rgb, (size_t)PNG_W * PNG_PANEL_H * 3);
         if (st != IRVI_OK) {
@@ -423,18 +480,17 @@ static int chart(const watch_set *w, watch_series ws, plot_xaxis xa, int xlog, d
     return rc;
 }
 
-int watch_write_png(const watch_set *w, const char *path, watch_series lb, plot_xaxis xaxis,
-                    int xlog, double smooth, char *err, size_t errcap)
+int watch_write_png(const watch_set *w, const char *path, const watch_view *v, char *err,
+                    size_t errcap)
 {
     uint8_t *rgb = malloc((size_t)PNG_W * PNG_PANEL_H * 2 * 3);
     if (!rgb) {
         snprintf(err, errcap, "watch: out of memory");
         return -1;
     }
-    int rc = chart(w, lb, xaxis, xlog, smooth, rgb, err, errcap);
+    int rc = chart(w, v->lb, v, rgb, err, errcap);
     if (rc == 0)
-        rc = chart(w, WS_VALID_ESS, xaxis, xlog, smooth, rgb + (size_t)PNG_W * PNG_PANEL_H * 3, err,
-                   errcap);
+        rc = chart(w, WS_VALID_ESS, v, rgb + (size_t)PNG_W * PNG_PANEL_H * 3, err, errcap);
     if (rc == 0 && irvi_png_write(path, rgb, PNG_W, 2 * PNG_PANEL_H) != IRVI_OK) {
         snprintf(err, errcap, "%s: cannot write the PNG", path);
         rc = -1;

@@ -71,13 +71,24 @@ int watch_poll(watch_set *w, void (*log)(void *ctx, const char *line), void *ctx
 /* Parse one metrics.jsonl line; 0 if it is a row with an epoch. */
 int watch_parse_line(const char *line, watch_rec *r);
 
+/* How the PNG overlay is read: what the terminal view shows (tui_view). */
+typedef struct {
+    watch_series lb;    /* the upper chart's series (valid_ess is below) */
+    plot_xaxis xaxis;
+    int xlog, ylog;     /* ylog: log of the distance to the best value shown */
+    double smooth;      /* EMA weight in [0, 1) */
+    double zoom;        /* show the last zoom fraction of the x range (>= 1: all) */
+    int highlight;      /* run index + 1 in full colour over the others, which
+                           turn pale (0: none) */
+} watch_view;
+
 /* Overlay exports (raw values). CSV: run,epoch,updates,seconds and every
- * series, one line per row of every run. PNG: two charts stacked, the lb
- * series on top (one line per visible run, smoothed with smooth) and
- * valid_ess below, x as xaxis (log with xlog). 0, or -1 with err. */
+ * series, one line per row of every run. PNG: two charts stacked, v->lb on
+ * top and valid_ess below, one line per visible run with a legend, read as
+ * v says. 0, or -1 with err. */
 int watch_write_csv(const watch_set *w, const char *path, char *err, size_t errcap);
-int watch_write_png(const watch_set *w, const char *path, watch_series lb, plot_xaxis xaxis,
-                    int xlog, double smooth, char *err, size_t errcap);
+int watch_write_png(const watch_set *w, const char *path, const watch_view *v, char *err,
+                    size_t errcap);
 
 /* The x of row r on axis a (seconds: since the run's first row). */
 double watch_x(const watch_run *run, const watch_rec *r, plot_xaxis a);

@@ -30,7 +30,7 @@
 #define COL_NOTE 0x808080u
 
 typedef struct {
-    int w, h, ts, lh, m, xlog;
+    int w, h, ts, lh, m, xlog, ylog;
     irvi_plot_frame f;
     axis_ticks tx, ty;
     int have_data;
@@ -52,8 +52,11 @@ static int widest_label(const axis_ticks *t, int ts)
 
 static int finite2(double x, double y) { return isfinite(x) && isfinite(y); }
 
-/* a point that can be drawn: finite, and x > 0 on a log axis */
-static int drawable(int xlog, double x, double y) { return finite2(x, y) && (!xlog || x > 0); }
+/* a point that can be drawn: finite, and > 0 on a log axis */
+static int drawable(const plot_layout *L, double x, double y)
+{
+    return finite2(x, y) && (!L->xlog || x > 0) && (!L->ylog || y > 0);
+}
 
 /* Legend items in reading order, wrapped to the width; returns rows and,
  * when rgb != NULL, draws them starting at row y. */
@@ -103,6 +106,7 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
     L->lh = (IRVI_FONT_H + 3) * L->ts;
     L->m = 4 * L->ts;
     L->xlog = p->xlog != 0;
+    L->ylog = p->ylog != 0;
 
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (int s = 0; s < p->nseries; s++) {
@@ -111,7 +115,7 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
             return irvi_fail(IRVI_EINVAL, "plot: series %d ('%s') has n = %d and %s", s,
                              sr->name ? sr->name : "", sr->n, sr->n < 0 ? "" : "no data");
         for (int i = 0; i < sr->n; i++) {
-            if (!drawable(L->xlog, sr->x[i], sr->y[i]))
+            if (!drawable(L, sr->x[i], sr->y[i]))
                 continue;
             xlo = fmin(xlo, sr->x[i]);
             xhi = fmax(xhi, sr->x[i]);
@@ -124,7 +128,10 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
         xlo = ylo = 0, xhi = yhi = 1;
     if (!L->have_data && L->xlog)
         xlo = 1, xhi = 10;
-    int xfixed = p->xmin < p->xmax && (!L->xlog || p->xmin > 0), yfixed = p->ymin < p->ymax;
+    if (!L->have_data && L->ylog)
+        ylo = 1, yhi = 10;
+    int xfixed = p->xmin < p->xmax && (!L->xlog || p->xmin > 0);
+    int yfixed = p->ymin < p->ymax && (!L->ylog || p->ymin > 0);
     if (xfixed)
         xlo = p->xmin, xhi = p->xmax;
     if (yfixed)
@@ -143,7 +150,11 @@ static irvi_status layout(const irvi_plot *p, int w, int h, plot_layout *L)
     int ph = L->f.y1 - L->f.y0;
     if (ph < 20)
         return irvi_fail(IRVI_EINVAL, "plot: %d x %d is too small for its labels", w, h);
-    axis_linear(&L->ty, ylo, yhi, ph / (3 * lh) + 1 > 10 ? 10 : ph / (3 * lh) + 1, yfixed);
+    int ywant = ph / (3 * lh) + 1 > 10 ? 10 : ph / (3 * lh) + 1;
+    if (L->ylog)
+        axis_log(&L->ty, ylo, yhi, ywant);
+    else
+        axis_linear(&L->ty, ylo, yhi, ywant, yfixed);
 
     int left = L->m + (p->ylabel && p->ylabel[0] ? lh : 0) + widest_label(&L->ty, ts) +
                2 * ts + tick;
@@ -290,17 +301,17 @@ static double map_x(const plot_layout *L, double u)
 
 static double map_y(const plot_layout *L, double v)
 {
-    return L->f.y1 - axis_frac(v, L->f.ymin, L->f.ymax, 0) * (L->f.y1 - L->f.y0);
+    return L->f.y1 - axis_frac(v, L->f.ymin, L->f.ymax, L->ylog) * (L->f.y1 - L->f.y0);
 }
 
 static void draw_series(uint8_t *rgb, const plot_layout *L, const irvi_series *s)
 {
     for (int i = 0; i < s->n; i++) {
-        if (!drawable(L->xlog, s->x[i], s->y[i]))
+        if (!drawable(L, s->x[i], s->y[i]))
             continue;
         double px = map_x(L, s->x[i]), py = map_y(L, s->y[i]);
-        int next = i + 1 < s->n && drawable(L->xlog, s->x[i + 1], s->y[i + 1]);
-        int prev = i > 0 && drawable(L->xlog, s->x[i - 1], s->y[i - 1]);
+        int next = i + 1 < s->n && drawable(L, s->x[i + 1], s->y[i + 1]);
+        int prev = i > 0 && drawable(L, s->x[i - 1], s->y[i - 1]);
         if (next)
             segment(rgb, L, px, py, map_x(L, s->x[i + 1]), map_y(L, s->y[i + 1]), s->color);
         else if (!prev && px >= L->f.x0 && px <= L->f.x1 && py >= L->f.y0 && py <= L->f.y1) {

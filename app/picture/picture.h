@@ -134,6 +134,7 @@ typedef struct {
     int xlog;               /* logarithmic x axis: ticks at powers of ten, the range
                                widened to whole decades; points with x <= 0 are
                                treated like non-finite ones (they break the line) */
+    int ylog;               /* the same for the y axis (y <= 0 left out) */
 } irvi_plot;
 
 /* Where the data went: the plot area in pixels (inclusive corners; the y
@@ -142,7 +143,7 @@ typedef struct {
  *   px = x0 + (u - xmin) / (xmax - xmin) * (x1 - x0),
  *   py = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0), rounded to nearest;
  * with xlog, log10(u), log10(xmin) and log10(xmax) stand for u, xmin and
- * xmax in px (xstep is then 10: one decade per tick). */
+ * xmax in px (xstep is then 10: one decade per tick); likewise ylog. */
 typedef struct {
     int x0, y0, x1, y1;
     double xmin, xmax, ymin, ymax;

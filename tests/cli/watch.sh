@@ -2,7 +2,8 @@
 # tests/cli/watch.sh — irvi watch on synthetic runs (metrics.jsonl written
 # here, no training): an experiment root expands to its model folders with
 # disambiguated names; --csv has every row of every run; --png is a 960x960
-# chart with each run's colour (read back by png_colors); the terminal UI
+# chart with each run's colour (read back by png_colors), --highlight pales
+# the other runs, --ylog/--zoom draw what the terminal shows; the terminal UI
 # (tmux, 120x40) shows both runs in the legend, follows a file that grows
 # and one that restarts, prints every value at the cursor, labels the log
 # distance-to-best axis, and lists the new keys in the help.
@@ -43,6 +44,12 @@ head -1 "$dir/w.csv" | grep -q '^run,epoch,updates,seconds,valid_lb,valid_lb0,va
 grep -q '^a/air,3,1500,20,-110,-112,,-113,0.33$' "$dir/w.csv" || bad "csv: row 3 of a/air: $(sed -n 4p "$dir/w.csv")"
 # run colours 1 and 2 of the PNG palette (app/live/watch.c)
 "$pngc" "$dir/w.png" 960 960 1F77B4 FF7F0E || bad "png read back"
+# the terminal's reading in the PNG: highlight run 1 (run 2 turns pale:
+# FF7F0E 65% of the way to white), log distance to the best, the last half
+"$irvi" watch "$root" --png "$dir/wh.png" --highlight 1 --ylog --zoom 0.5 || bad "watch --highlight --ylog --zoom exit $?"
+"$pngc" "$dir/wh.png" 960 960 1F77B4 FFD2AA || bad "png: highlighted run in full colour, the other pale"
+"$irvi" watch "$root" --png "$dir/wh.png" --highlight 3 2> "$dir/err.txt" && bad "--highlight 3 of 2 runs must fail"
+grep -q "there are 2 runs" "$dir/err.txt" || bad "error counts the runs: $(cat "$dir/err.txt")"
 "$irvi" watch "$dir/nothing-here" --csv "$dir/x.csv" 2> "$dir/err.txt" && bad "a missing folder must fail"
 grep -q "not a folder" "$dir/err.txt" || bad "error names the folder: $(cat "$dir/err.txt")"
 
