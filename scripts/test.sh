@@ -6,14 +6,16 @@
 #   1. scripts/setup.sh (packages, MNIST)          unless IRVI_SKIP_SETUP=1
 #   2. build/       default options: the engine and app suites (cli_killresume
 #                   with 8 kills instead of 12: IRVI_KILLRESUME_KILLS)
-#   3. build-asan/  ASan+UBSan, debugoptimized: the engine and app suites
-#                   (the CLI scripts, the link stress test, the TUI under tmux,
-#                   the SDL window under Xvfb). Not the fuzz suite: it builds
+#   3. build-asan/  ASan+UBSan, debugoptimized, built beside step 2: the engine
+#                   and app suites (the CLI scripts, the link stress test, the
+#                   TUI under tmux, the SDL window under Xvfb) but the job-plan
+#                   engines (GNU parallel, Slurm: cli_experiment covers what
+#                   they run). Not the fuzz suite: it builds
 #                   its own ASan+UBSan libFuzzer binaries with clang. Every
 #                   process writes sanitizer reports to files (log_path), so a
 #                   report from a process no test checks the exit status of
 #                   (irvi inside tmux, say) is a failure too.
-#   4. build/       the fuzz suite: every regression input and the whole seed
+#   4. build/       beside step 3, the fuzz suite: every regression input and the whole seed
 #                   corpus replayed, then the quick fixed-seed libFuzzer run of
 #                   tests/fuzz/run.sh --quick (1-10 % of the long fixed run's
 #                   executions, <= 15 s per harness, two at a time). The long fixed run and
@@ -59,6 +61,27 @@ else
     fi
 fi
 
+# The stages overlap where they leave a core idle (tests wait on tmux, Slurm,
+# kills; one fuzz harness is one process): the ASan build runs beside the
+# default tests, the fuzz suite beside the ASan tests. The side job's output
+# is kept in a log and shown whole when it ends.
+
+# bg_start NAME CMD...: run CMD in the background, output to $LOGDIR/NAME.out
+bg_start() {
+    local name=$1
+    shift
+    ( "$@" > "$LOGDIR/$name.out" 2>&1; echo $? > "$LOGDIR/$name.rc" ) &
+    eval "BG_$name=$!"
+}
+# bg_wait NAME: wait for it, print its output; returns its exit status
+bg_wait() {
+    local name=$1 pid
+    eval "pid=\$BG_$name"
+    wait "$pid"
+    cat "$LOGDIR/$name.out"
+    return "$(cat "$LOGDIR/$name.rc" 2> /dev/null || echo 1)"
+}
+
 # ------------------------------------------------------------------ default
 stage_begin "default build"
 say "build/ (default options)"
@@ -66,27 +89,58 @@ default_ok=0
 if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
         && build build; then
     default_ok=1
-    stage_begin "default tests"
-    # 8 kills (the script's own default is 12, its minimum 5)
-    IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
 fi
 
 # ------------------------------------------------------------------ sanitizers
-stage_begin "asan build"
-say "build-asan/ (address,undefined)"
+# (the ASan build starts now, beside the default tests)
 reports=$(reports_dir asan)
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports/report
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$reports/report
-if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
-        -Db_lundef=false -Dwerror=true -Dwarning_level=3 -Db_colorout=auto \
-        && build build-asan; then
+asan_build() {
+    local log="$LOGDIR/build-build-asan.log"
+    if [ ! -f build-asan/meson-private/coredata.dat ] ||
+        ! meson setup --reconfigure build-asan "$@" > "$LOGDIR/configure-asan.log" 2>&1; then
+        rm -rf build-asan
+        meson setup build-asan "$@" > "$LOGDIR/configure-asan.log" 2>&1 || { echo configure; return 1; }
+    fi
+    nice -n 5 ninja -C build-asan > "$log" 2>&1 || { echo build; return 1; }
+}
+stage_begin "default tests + asan build"
+say "build-asan/ (address,undefined): building beside the default tests"
+bg_start asanbuild asan_build -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
+    -Db_lundef=false -Dwerror=true -Dwarning_level=3 -Db_colorout=auto
+if [ $default_ok = 1 ]; then
+    # 8 kills (the script's own default is 12, its minimum 5)
+    IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
+fi
+asan_ok=0
+if bg_wait asanbuild; then
+    asan_ok=1
+    say "build build-asan: ok"
+else
+    what=$(tail -n 1 "$LOGDIR/asanbuild.out")
+    [ "$what" = configure ] && stage_fail "configure build-asan" "$LOGDIR/configure-asan.log" ||
+        stage_fail "build build-asan" "$LOGDIR/build-build-asan.log"
+fi
+
+# the fuzz suite (build/) starts beside the ASan tests, without their
+# sanitizer options (its harnesses bring their own)
+stage_begin "asan tests + fuzz"
+if [ $default_ok = 1 ]; then
+    say "build (fuzz: regressions, corpus, quick fixed run): beside the ASan tests"
+    rm -f build/meson-logs/testlog*.json
+    bg_start fuzz env -u ASAN_OPTIONS -u UBSAN_OPTIONS meson test -C build --print-errorlogs --suite fuzz
+fi
+if [ $asan_ok = 1 ]; then
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports/report
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$reports/report
     # sanitized code runs 2-4x slower: longer meson timeouts, and
-    # cli_killresume with 6 kills instead of 12 and cheaper updates
+    # cli_killresume with 6 kills instead of 12 and cheaper updates. The job
+    # plans' engines (GNU parallel, Slurm) run in the default build only:
+    # what they call under ASan (train-model, eval, report, the plans) is
+    # cli_experiment's work here.
     export IRVI_KILLRESUME_QUICK=1
     mapfile -t tests < <(meson test -C build-asan --list --suite engine --suite app 2> /dev/null |
-        sed -n 's|^irvi:[a-z]* / ||p' | grep -vxE 'sdlview|inspector')
+        sed -n 's|^irvi:[a-z]* / ||p' | grep -vxE 'sdlview|inspector|cli_jobs_parallel|cli_jobs_slurm')
     [ ${#tests[@]} -gt 0 ] || tests=(--suite engine --suite app)
-    stage_begin "asan tests"
     run_tests build-asan "build-asan (engine and app suites)" "${tests[@]}" --timeout-multiplier 3
     # SDL unloads libX11 and its drivers (dlclose) at SDL_Quit, so LSan sees
     # their allocations as leaks from unknown code: the SDL window test runs
@@ -95,13 +149,12 @@ if configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimize
         run_tests build-asan "build-asan (SDL windows, no leak check)" sdlview inspector --timeout-multiplier 3
     unset IRVI_KILLRESUME_QUICK
     check_reports "$reports" "build-asan"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
-unset ASAN_OPTIONS UBSAN_OPTIONS
-
-# ------------------------------------------------------------------ fuzz
 if [ $default_ok = 1 ]; then
-    stage_begin "fuzz (build, quick run)"
-    run_tests build "build (fuzz: regressions, corpus, quick fixed run)" --suite fuzz
+    fuzz_rc=0
+    bg_wait fuzz || fuzz_rc=$?
+    count build "build (fuzz: regressions, corpus, quick fixed run)" "$fuzz_rc"
     # its executions per harness (meson keeps the output in its log)
     sed -n '/^== fuzz summary/,/^no crashes\|^CRASHES/p' build/meson-logs/testlog.txt 2> /dev/null
 fi

@@ -5,7 +5,8 @@
 # refsteps,curves}.c runs at the hidden tiny budget (seconds each) and writes
 # results.json, its PNGs and section.md, all non-empty with the numbers the
 # section promises; `irvi experiment report` assembles them (figures copied
-# beside the README) and names the sections that are missing.
+# beside the README) and names the sections that are missing; job plans
+# (--jobs list|parallel|slurm) are written.
 # usage: experiment.sh IRVI_EXE SCRATCH_DIR [MNIST_DIR]   (exit 0 ok, 1 fail, 77 skip)
 irvi=$1
 scratch=$2
@@ -55,6 +56,19 @@ if [ -z "$mnist" ] || [ ! -f "$mnist/train-images-idx3-ubyte" ]; then
     [ "$fail" -eq 0 ] && exit 77
     exit 1
 fi
+
+# job plans (app/experiments/exp_jobs.c) are written without running them
+# (the engines run them in cli_jobs_parallel / cli_jobs_slurm, default build)
+for how in list parallel slurm; do
+    if ! "$irvi" experiment fig2 --budget tiny --threads 1 --root "$dir/plan-$how" --data-dir "$mnist" --jobs "$how" \
+            > "$dir/plan-$how.out" 2> "$dir/plan-$how.err"; then
+        echo "FAIL: fig2 --jobs $how: $(cat "$dir/plan-$how.err")"; fail=1
+    fi
+done
+grep -c "experiment train-model" "$dir/plan-list.out" | grep -qx 2 &&
+    [ "$(wc -l < "$dir/plan-parallel/jobs/train.txt")" -eq 2 ] && [ -s "$dir/plan-slurm/jobs/train.sbatch" ] &&
+    echo "ok: job plans: list, parallel (train.txt), slurm (train.sbatch)" ||
+    { echo "FAIL: job plans"; cat "$dir/plan-list.out"; ls -R "$dir/plan-parallel" "$dir/plan-slurm"; fail=1; }
 
 root="$dir/exp"
 nonempty() { # file...
