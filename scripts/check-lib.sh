@@ -131,14 +131,15 @@ build() {
     return 1
 }
 
-# count DIR LABEL MESON_RC: add the results of DIR/meson-logs/testlog.json to
-# the totals and print a one-line summary of the run.
+# count DIR LABEL MESON_RC [LOGBASE]: add the results of
+# DIR/meson-logs/LOGBASE.json (default testlog) to the totals and print a
+# one-line summary of the run.
 count() {
-    local dir=$1 label=$2 mrc=$3
+    local dir=$1 label=$2 mrc=$3 base=${4:-testlog}
     # (meson test --wrap=W names it testlog-W.json)
     local json
-    json=$(ls "$dir"/meson-logs/testlog*.json 2> /dev/null | head -n 1)
-    [ -n "$json" ] || json="$dir/meson-logs/testlog.json"
+    json=$(ls "$dir"/meson-logs/"$base"*.json 2> /dev/null | head -n 1)
+    [ -n "$json" ] || json="$dir/meson-logs/$base.json"
     local out
     if ! out=$(python3 - "$json" <<'EOF'
 import json, sys

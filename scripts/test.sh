@@ -6,7 +6,8 @@
 #   1. scripts/setup.sh (packages, MNIST)          unless IRVI_SKIP_SETUP=1
 #   2. build/       default options: the engine and app suites (cli_killresume
 #                   with 8 kills instead of 12: IRVI_KILLRESUME_KILLS)
-#   3. build-asan/  ASan+UBSan, debugoptimized, built beside step 2: the engine
+#   3. build-asan/  ASan+UBSan, debugoptimized, built and tested beside steps 2
+#                   and 4 (one core is rarely busy with one of them): the engine
 #                   and app suites (the CLI scripts, the link stress test, the
 #                   TUI under tmux, the SDL window under Xvfb) but the job-plan
 #                   engines (GNU parallel, Slurm: cli_experiment covers what
@@ -15,7 +16,7 @@
 #                   process writes sanitizer reports to files (log_path), so a
 #                   report from a process no test checks the exit status of
 #                   (irvi inside tmux, say) is a failure too.
-#   4. build/       beside step 3, the fuzz suite: every regression input and the whole seed
+#   4. build/       after step 2, the fuzz suite: every regression input and the whole seed
 #                   corpus replayed, then the quick fixed-seed libFuzzer run of
 #                   tests/fuzz/run.sh --quick (1-10 % of the long fixed run's
 #                   executions, <= 15 s per harness, two at a time). The long fixed run and
@@ -28,7 +29,7 @@
 # failure) counts as one failure. The last line of output is always
 # "N passed, M failed[, S skipped]", and the exit status is 0 iff M == 0.
 # Each stage prints its wall and CPU time when it ends, and a table of them
-# all comes before that last line. About 5-6 minutes after setup on an idle
+# all comes before that last line. About 6 minutes after setup on an idle
 # 2-core machine.
 # Runs from any directory, needs no TTY or stdin.
 set -uo pipefail
@@ -44,7 +45,7 @@ for arg in "$@"; do
     case $arg in
         --valgrind) WITH_VALGRIND=1 ;;
         --tsan) WITH_TSAN=1 ;;
-        -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,/^# Runs from any/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "test.sh: unknown option '$arg' (--valgrind, --tsan)" >&2
            FAILED=$((FAILED + 1)); exit 2 ;;
     esac
@@ -61,26 +62,12 @@ else
     fi
 fi
 
-# The stages overlap where they leave a core idle (tests wait on tmux, Slurm,
-# kills; one fuzz harness is one process): the ASan build runs beside the
-# default tests, the fuzz suite beside the ASan tests. The side job's output
-# is kept in a log and shown whole when it ends.
-
-# bg_start NAME CMD...: run CMD in the background, output to $LOGDIR/NAME.out
-bg_start() {
-    local name=$1
-    shift
-    ( "$@" > "$LOGDIR/$name.out" 2>&1; echo $? > "$LOGDIR/$name.rc" ) &
-    eval "BG_$name=$!"
-}
-# bg_wait NAME: wait for it, print its output; returns its exit status
-bg_wait() {
-    local name=$1 pid
-    eval "pid=\$BG_$name"
-    wait "$pid"
-    cat "$LOGDIR/$name.out"
-    return "$(cat "$LOGDIR/$name.rc" 2> /dev/null || echo 1)"
-}
+# Two chains run at the same time, so that no core sits idle while a test
+# waits (on tmux, Slurm, a kill) or a build links:
+#   A (foreground): the default tests, then the fuzz suite;
+#   B (background): the ASan build, then the ASan tests.
+# B's meson runs keep their own logs (--logbase) and its output is shown
+# whole when it ends; the parent counts every run's results.
 
 # ------------------------------------------------------------------ default
 stage_begin "default build"
@@ -91,45 +78,18 @@ if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorou
     default_ok=1
 fi
 
-# ------------------------------------------------------------------ sanitizers
-# (the ASan build starts now, beside the default tests)
+# ------------------------------------------------------------------ chain B
 reports=$(reports_dir asan)
-asan_build() {
-    local log="$LOGDIR/build-build-asan.log"
+chain_asan() {
+    local t0=$SECONDS
+    echo "== build-asan/ (address,undefined)"
     if [ ! -f build-asan/meson-private/coredata.dat ] ||
         ! meson setup --reconfigure build-asan "$@" > "$LOGDIR/configure-asan.log" 2>&1; then
         rm -rf build-asan
-        meson setup build-asan "$@" > "$LOGDIR/configure-asan.log" 2>&1 || { echo configure; return 1; }
+        meson setup build-asan "$@" > "$LOGDIR/configure-asan.log" 2>&1 || { echo configure > "$LOGDIR/asan.fail"; return; }
     fi
-    nice -n 5 ninja -C build-asan > "$log" 2>&1 || { echo build; return 1; }
-}
-stage_begin "default tests + asan build"
-say "build-asan/ (address,undefined): building beside the default tests"
-bg_start asanbuild asan_build -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
-    -Db_lundef=false -Dwerror=true -Dwarning_level=3 -Db_colorout=auto
-if [ $default_ok = 1 ]; then
-    # 8 kills (the script's own default is 12, its minimum 5)
-    IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
-fi
-asan_ok=0
-if bg_wait asanbuild; then
-    asan_ok=1
-    say "build build-asan: ok"
-else
-    what=$(tail -n 1 "$LOGDIR/asanbuild.out")
-    [ "$what" = configure ] && stage_fail "configure build-asan" "$LOGDIR/configure-asan.log" ||
-        stage_fail "build build-asan" "$LOGDIR/build-build-asan.log"
-fi
-
-# the fuzz suite (build/) starts beside the ASan tests, without their
-# sanitizer options (its harnesses bring their own)
-stage_begin "asan tests + fuzz"
-if [ $default_ok = 1 ]; then
-    say "build (fuzz: regressions, corpus, quick fixed run): beside the ASan tests"
-    rm -f build/meson-logs/testlog*.json
-    bg_start fuzz env -u ASAN_OPTIONS -u UBSAN_OPTIONS meson test -C build --print-errorlogs --suite fuzz
-fi
-if [ $asan_ok = 1 ]; then
+    ninja -C build-asan > "$LOGDIR/build-build-asan.log" 2>&1 || { echo build > "$LOGDIR/asan.fail"; return; }
+    echo "== build build-asan: ok ($((SECONDS - t0))s)"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$reports/report
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$reports/report
     # sanitized code runs 2-4x slower: longer meson timeouts, and
@@ -138,25 +98,52 @@ if [ $asan_ok = 1 ]; then
     # what they call under ASan (train-model, eval, report, the plans) is
     # cli_experiment's work here.
     export IRVI_KILLRESUME_QUICK=1
+    local tests
     mapfile -t tests < <(meson test -C build-asan --list --suite engine --suite app 2> /dev/null |
         sed -n 's|^irvi:[a-z]* / ||p' | grep -vxE 'sdlview|inspector|cli_jobs_parallel|cli_jobs_slurm')
     [ ${#tests[@]} -gt 0 ] || tests=(--suite engine --suite app)
-    run_tests build-asan "build-asan (engine and app suites)" "${tests[@]}" --timeout-multiplier 3
+    rm -f build-asan/meson-logs/asan-*.json
+    t0=$SECONDS
+    echo "== build-asan (engine and app suites): meson test ${tests[*]}"
+    meson test -C build-asan --print-errorlogs --logbase asan-main "${tests[@]}" --timeout-multiplier 3
+    echo $? > "$LOGDIR/asan-main.rc"
     # SDL unloads libX11 and its drivers (dlclose) at SDL_Quit, so LSan sees
     # their allocations as leaks from unknown code: the SDL window test runs
     # without leak checking (every other ASan/UBSan check stays on)
     ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} \
-        run_tests build-asan "build-asan (SDL windows, no leak check)" sdlview inspector --timeout-multiplier 3
-    unset IRVI_KILLRESUME_QUICK
-    check_reports "$reports" "build-asan"
-    unset ASAN_OPTIONS UBSAN_OPTIONS
-fi
+        meson test -C build-asan --print-errorlogs --logbase asan-sdl sdlview inspector --timeout-multiplier 3
+    echo $? > "$LOGDIR/asan-sdl.rc"
+    echo "== build-asan tests done ($((SECONDS - t0))s)"
+}
+say "build-asan/ (address,undefined): built and tested beside the default tests (output below when done)"
+( chain_asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false \
+    -Dwerror=true -Dwarning_level=3 -Db_colorout=auto > "$LOGDIR/asan.out" 2>&1 ) &
+asan_pid=$!
+trap 'kill $asan_pid 2> /dev/null; pkill -P $asan_pid 2> /dev/null; on_signal' INT TERM
+
+# ------------------------------------------------------------------ chain A
+stage_begin "tests (default + fuzz | asan)"
 if [ $default_ok = 1 ]; then
-    fuzz_rc=0
-    bg_wait fuzz || fuzz_rc=$?
-    count build "build (fuzz: regressions, corpus, quick fixed run)" "$fuzz_rc"
+    # 8 kills (the script's own default is 12, its minimum 5)
+    IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
+    run_tests build "build (fuzz: regressions, corpus, quick fixed run)" --suite fuzz
     # its executions per harness (meson keeps the output in its log)
     sed -n '/^== fuzz summary/,/^no crashes\|^CRASHES/p' build/meson-logs/testlog.txt 2> /dev/null
+    say "default chain done; waiting for the ASan chain"
+fi
+
+wait $asan_pid
+cat "$LOGDIR/asan.out"
+if [ -f "$LOGDIR/asan.fail" ]; then
+    if [ "$(cat "$LOGDIR/asan.fail")" = configure ]; then
+        stage_fail "configure build-asan" "$LOGDIR/configure-asan.log"
+    else
+        stage_fail "build build-asan" "$LOGDIR/build-build-asan.log"
+    fi
+else
+    count build-asan "build-asan (engine and app suites)" "$(cat "$LOGDIR/asan-main.rc" 2> /dev/null || echo 1)" asan-main
+    count build-asan "build-asan (SDL windows, no leak check)" "$(cat "$LOGDIR/asan-sdl.rc" 2> /dev/null || echo 1)" asan-sdl
+    check_reports "$reports" "build-asan"
 fi
 
 # ------------------------------------------------------------------ optional
