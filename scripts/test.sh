@@ -64,19 +64,11 @@ fi
 
 # Two chains run at the same time, so that no core sits idle while a test
 # waits (on tmux, Slurm, a kill) or a build links:
-#   A (foreground): the default tests, then the fuzz suite;
-#   B (background): the ASan build, then the ASan tests.
+#   A (foreground): the default build, its tests, then the fuzz suite;
+#   B (background, the longer one, so it starts first): the ASan build,
+#   then the ASan tests (three at a time: many of them wait).
 # B's meson runs keep their own logs (--logbase) and its output is shown
 # whole when it ends; the parent counts every run's results.
-
-# ------------------------------------------------------------------ default
-stage_begin "default build"
-say "build/ (default options)"
-default_ok=0
-if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
-        && build build; then
-    default_ok=1
-fi
 
 # ------------------------------------------------------------------ chain B
 reports=$(reports_dir asan)
@@ -105,7 +97,8 @@ chain_asan() {
     rm -f build-asan/meson-logs/asan-*.json
     t0=$SECONDS
     echo "== build-asan (engine and app suites): meson test ${tests[*]}"
-    meson test -C build-asan --print-errorlogs --logbase asan-main "${tests[@]}" --timeout-multiplier 3
+    meson test -C build-asan --print-errorlogs --logbase asan-main --num-processes 3 "${tests[@]}" \
+        --timeout-multiplier 3
     echo $? > "$LOGDIR/asan-main.rc"
     # SDL unloads libX11 and its drivers (dlclose) at SDL_Quit, so LSan sees
     # their allocations as leaks from unknown code: the SDL window test runs
@@ -115,14 +108,22 @@ chain_asan() {
     echo $? > "$LOGDIR/asan-sdl.rc"
     echo "== build-asan tests done ($((SECONDS - t0))s)"
 }
-say "build-asan/ (address,undefined): built and tested beside the default tests (output below when done)"
+say "build-asan/ (address,undefined): built and tested beside the default build and tests (output below when done)"
+stage_begin "both chains"
 ( chain_asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false \
     -Dwerror=true -Dwarning_level=3 -Db_colorout=auto > "$LOGDIR/asan.out" 2>&1 ) &
 asan_pid=$!
 trap 'kill $asan_pid 2> /dev/null; pkill -P $asan_pid 2> /dev/null; on_signal' INT TERM
 
+# ------------------------------------------------------------------ default
+say "build/ (default options)"
+default_ok=0
+if configure build -Dwerror=true -Dwarning_level=3 -Db_sanitize=none -Db_colorout=auto \
+        && build build; then
+    default_ok=1
+fi
+
 # ------------------------------------------------------------------ chain A
-stage_begin "tests (default + fuzz | asan)"
 if [ $default_ok = 1 ]; then
     # 8 kills (the script's own default is 12, its minimum 5)
     IRVI_KILLRESUME_KILLS=8 run_tests build "build (engine and app suites)" --suite engine --suite app
