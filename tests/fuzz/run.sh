@@ -27,8 +27,8 @@
 #           each time): the same inputs every run, so a CI run fails when a
 #           code change breaks a loader, not on a lucky new find. Cut at 150 s
 #           per harness on a slow machine (then a prefix of the same inputs).
-#   quick   the same seeds with 1-10 % of the executions (5-10 s each), cut
-#           at 15 s; two harnesses at a time. Every regression input and the
+#   quick   the same seeds with 0.5-5 % of the executions (3-6 s each), cut
+#           at 8 s; two harnesses at a time. Every regression input and the
 #           whole committed corpus are still run (libFuzzer executes its
 #           corpus before mutating); only the number of mutations is smaller.
 #   random  a random seed (printed: -seed=S reproduces it) for SECONDS on a
@@ -48,10 +48,10 @@ ALL=(idx amat mat ckpt args)
 # the fixed run: harness, libFuzzer seed, executions (60-90 s each on this 2-core machine)
 declare -A FIXED_SEED=([idx]=6101 [amat]=6102 [mat]=6103 [ckpt]=6104 [args]=6105)
 declare -A FIXED_RUNS=([idx]=1200000 [amat]=2200000 [mat]=3200000 [ckpt]=220000 [args]=1600000)
-# the quick run (the test suite's): counts that finish in 5-10 s per harness on
+# the quick run (the test suite's): counts that finish in 3-6 s per harness on
 # a loaded 2-core machine (idx and ckpt run ~1000 inputs/s there: most of their
-# time is in the kernel, mapping and unmapping large buffers), cut at 15 s
-declare -A QUICK_RUNS=([idx]=8000 [amat]=60000 [mat]=60000 [ckpt]=6000 [args]=100000)
+# time is in the kernel, mapping and unmapping large buffers), cut at 8 s
+declare -A QUICK_RUNS=([idx]=4000 [amat]=30000 [mat]=30000 [ckpt]=3000 [args]=50000)
 CAP=150
 
 usage() {
@@ -193,8 +193,8 @@ if [ $MODE = random ]; then
     SEED=$(( (RANDOM << 15 | RANDOM) % 2000000000 + 1 ))
     echo "random run: ${SECS}s per harness, libFuzzer -seed=$SEED"
 elif [ $MODE = quick ]; then
-    CAP=15
-    echo "quick fixed run: fixed seeds, 1-10 % of the fixed run's executions, from the committed corpus"
+    CAP=8
+    echo "quick fixed run: fixed seeds, 0.5-5 % of the fixed run's executions, from the committed corpus"
 else
     echo "fixed run: fixed seeds and execution counts, from the committed corpus"
 fi
