@@ -141,7 +141,7 @@ static int data_info(int argc, char **argv)
     } else {
         printf("labels      none\n");
     }
-    printf("sources\n");
+    printf("sources     (md5 of the uncompressed bytes)\n");
     for (int i = 0; i < irvi_dataset_nsources(ds); i++)
         printf("  %s  %s\n", irvi_dataset_source_md5(ds, i), irvi_dataset_source_path(ds, i));
     irvi_dataset_free(ds);
