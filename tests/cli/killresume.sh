@@ -35,16 +35,12 @@
 #      epoch to come (or a torn half of it) in metrics.jsonl; --resume must end
 #      with the reference's single row, not two.
 #
-# usage: killresume.sh IRVI_EXE SCRATCH_DIR MNIST_DIR CKPT_COMPARE_EXE [PART]
-#   PART: kills (1-3), stops (4-5) or all (default); the test suite runs the
-#   two as separate tests, so that they run side by side.
+# usage: killresume.sh IRVI_EXE SCRATCH_DIR MNIST_DIR CKPT_COMPARE_EXE
 #   (exit 0 ok, 1 fail, 77 skip). Takes ~30-60 s on 2 cores.
 irvi=$1
 scratch=$2
 mnist=$3
 tool=$4
-PART=${5:-all}
-case $PART in kills | stops | all) ;; *) echo "usage: PART is kills, stops or all (got '$PART')"; exit 1 ;; esac
 [ -x "$irvi" ] || { echo "SKIP: no irvi executable '$irvi'"; exit 77; }
 [ -x "$tool" ] || { echo "SKIP: no ckpt_compare executable '$tool'"; exit 77; }
 [ -n "$scratch" ] || { echo "usage: $0 IRVI SCRATCH MNIST_DIR CKPT_COMPARE"; exit 1; }
@@ -81,7 +77,6 @@ seed=$((($$ + 10#$(date +%N)) % 32768))
 RANDOM=$seed
 echo "random seed of the kill schedule: $seed"
 
-if [ "$PART" != stops ]; then
 # ---- 1. the reference ---------------------------------------------------------
 ref="$dir/ref"
 if ! "$irvi" train "${common[@]}" --out "$ref" > "$dir/ref.out" 2> "$dir/ref.err"; then
@@ -275,9 +270,6 @@ EOF
         fail=1
     fi
 fi
-fi # parts 1-3
-
-if [ "$PART" != kills ]; then
 # ---- 4. stopped during the final validation, then resumed ----------------------
 # SIGTERM while the cut-short last epoch is being validated: the checkpoint
 # holds the position after the last step (mid-epoch); --resume with the same
@@ -356,11 +348,9 @@ else
     echo "FAIL: the 30-update reference run"; cat "$dir/w-ref.out"; fail=1
 fi
 
-fi # parts 4-5
-
 echo "time: $(($(date +%s) - T0)) s"
 if [ $fail -eq 0 ]; then
-    echo "all cli_killresume checks passed (part: $PART)"
+    echo "all cli_killresume checks passed"
     rm -rf "$dir"
 else
     echo "files kept in $dir"
