@@ -99,6 +99,10 @@ static void chart(uint8_t *rgb, int w, int h, int x0, int y0, const app_inspect 
     }
     irvi_plot p = {.title = title, .xlabel = "AIR step", .ylabel = "nats", .series = s, .nseries = ns,
                    .text_scale = 1};
+    if (in->nhist == 1) { /* step 0 alone: the axis from 0, not around it */
+        p.xmin = 0;
+        p.xmax = 1;
+    }
     uint8_t *buf = malloc((size_t)3 * IP_CW * IP_CH);
     if (buf && irvi_plot_render(&p, IP_CW, IP_CH, buf, (size_t)3 * IP_CW * IP_CH) == IRVI_OK)
         blit(rgb, w, h, x0, y0, buf, IP_CW, IP_CH);
