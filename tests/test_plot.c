@@ -518,6 +518,21 @@ static void test_log_cursor_zoom(void)
     char row[W_MAX * 4 + 1];
     row_text(w, 0, row, sizeof row);
     CHECK(strstr(row, "@50.50") != NULL && strstr(row, "train -92.00") != NULL);
+    /* a second run that ended at x = 20 has no value at the cursor */
+    plot_series s2;
+    CHECK(series_init(&s2, 64) == 0);
+    for (int e = 1; e <= 20; e++)
+        series_push(&s2, e, 10 * e, e, -95 - 50.0 / e);
+    sp.nlines = 2;
+    sp.line[1] = (plot_line){&s2, "short", 2, 0};
+    plot_render_area(&sp, cells, w, h, &ar);
+    row_text(w, 0, row, sizeof row);
+    CHECK_MSG(strstr(row, "short -") != NULL && strstr(row, "short -9") == NULL, "legend '%s'", row);
+    sp.cursor = 0.1; /* x = 10.9: both have a point there */
+    plot_render_area(&sp, cells, w, h, &ar);
+    row_text(w, 0, row, sizeof row);
+    CHECK_MSG(strstr(row, "short -9") != NULL, "legend '%s'", row);
+    series_free(&s2);
     series_free(&s);
 }
 

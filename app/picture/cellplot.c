@@ -320,7 +320,11 @@ static void draw_legend(grid *g, const plot_spec *sp, const line_pts *lp, const 
                     best = k;
                 }
             }
-            if (best >= 0)
+            /* a line that has no point near the cursor (a run that ended
+             * before it, or started after) has no value there */
+            int n = lp[i].n;
+            double gap = n > 1 ? fabs(lp[i].x[n - 1] - lp[i].x[0]) / (n - 1) : 0;
+            if (best >= 0 && bd <= fmax(gap, 0.01 * (ar->xhi - ar->xlo)))
                 plot_format_value(lp[i].s[best], val, sizeof val);
         } else if (l->series && l->series->raw > 0)
             plot_format_value(l->series->last_y, val, sizeof val);

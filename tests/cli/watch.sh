@@ -85,9 +85,10 @@ mv "$root/jobs/models/air.new/metrics.jsonl" "$root/jobs/models/air/metrics.json
 wait_for 'jobs/air: metrics.jsonl restarted' && wait_for 'ep 3  best -120.0'
 # cursor: the first Left puts it at the newest epoch, then Left and S-Left
 # (bigger steps) move it to the start;
-# every run's value at it (the nearest row) is in the legend
+# every run's value at it (the nearest row) is in the legend, "-" for a run
+# with no row near it (jobs/air restarted and has reached epoch 3)
 T send-keys -t irvi Left
-wait_for '@12\.00 +━ a/air -90\.00 +━ jobs/air -120\.0'
+wait_for '@12\.00 +━ a/air -90\.00 +━ jobs/air - '
 T send-keys -t irvi Left S-Left S-Left S-Left S-Left S-Left S-Left S-Left S-Left S-Left S-Left S-Left
 wait_for '@1\.000 +━ a/air -150\.0 +━ jobs/air -160\.0'
 # log distance-to-best axis
