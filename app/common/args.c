@@ -141,10 +141,31 @@ int args_data(int argc, char **argv, int *i, irvi_data_opts *o)
     return 1;
 }
 
+#ifndef IRVI_SOURCE_DATA /* builds of this file alone (fuzz harness, replay test) */
+#define IRVI_SOURCE_DATA "data"
+#endif
+
+/* With no --data-dir and the data set not under ./data/NAME: the source
+ * tree's data/NAME when it is there (where scripts/setup.sh installed it),
+ * so irvi finds its data from any working directory, as it finds assets/. */
+static void data_dir_fallback(irvi_data_opts *o)
+{
+    if (o->dir || irvi_dataset_present(o))
+        return;
+    static char dir[4096]; /* one data set per process */
+    irvi_data_opts there = *o;
+    snprintf(dir, sizeof dir, "%s/%s", IRVI_SOURCE_DATA, o->name);
+    there.dir = dir;
+    if (irvi_dataset_present(&there))
+        o->dir = dir;
+}
+
 const char *args_data_default(irvi_data_opts *o, const irvi_model *m)
 {
-    if (o->name)
+    if (o->name) {
+        data_dir_fallback(o);
         return o->name;
+    }
     irvi_data_opts rec;
     if (m && irvi_model_data(m, &rec)) {
         static char name[64]; /* one data set per process; outlives m */
@@ -152,15 +173,18 @@ const char *args_data_default(irvi_data_opts *o, const irvi_model *m)
         o->name = name;
         o->binarize = rec.binarize;
         o->seed = rec.seed;
+        data_dir_fallback(o);
         return o->name;
     }
     o->name = "mnist";
     if (!m && !o->dir) {
         irvi_data_opts b = *o;
         b.name = "binarized-mnist";
+        data_dir_fallback(&b);
         if (irvi_dataset_present(&b))
-            o->name = "binarized-mnist";
+            *o = b;
     }
+    data_dir_fallback(o);
     return o->name;
 }
 

@@ -97,6 +97,18 @@ if [ -n "$bm" ] && [ -f "$bm/train-images-idx3-ubyte.gz" ]; then
     else
         echo "ok: changed file refused: $(cut -c1-160 "$dir/stderr")"
     fi
+    # from another working directory, the shipped model (assets/) opens the
+    # data it records from the source tree's data/, as the assets are found
+    src_data=$(cd "$(dirname "$0")/../../data" 2> /dev/null && pwd -P)
+    if [ -n "$src_data" ] && [ "$(cd "$bm/.." && pwd -P)" = "$src_data" ] &&
+        [ -f "$(dirname "$0")/../../assets/models/sbn200-air/model.irvi" ]; then
+        if (cd "$dir" && "$irvi" export --digits 3 --steps 1 --out "$dir/elsewhere.png" > "$dir/elsewhere.out" 2>&1) &&
+            [ -s "$dir/elsewhere.png" ]; then
+            echo "ok: irvi export with no --model from another folder finds the model and its data"
+        else
+            echo "FAIL: irvi export from $dir: $(cat "$dir/elsewhere.out")"; fail=1
+        fi
+    fi
 else
     echo "note: no fixed binarized MNIST beside '${mnist:-unset}', skipping that part"
 fi
