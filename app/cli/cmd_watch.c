@@ -33,7 +33,8 @@ static void watch_usage(FILE *f)
             "  --xlog   logarithmic x axis;  --ylog  log of the distance to the best value\n"
             "  --smooth W  EMA weight in [0, 1);  --zoom F  the last fraction F of the x range\n"
             "  --highlight I  run I (1.., in the order given) over the others, which turn pale\n"
-            "Without --png / --csv: the terminal UI, live (? lists the keys).\n");
+            "Without --png / --csv: the terminal UI, live, starting with the reading these\n"
+            "flags give (? lists the keys that change it).\n");
 }
 
 int cmd_watch(int argc, char **argv)
@@ -110,14 +111,14 @@ int cmd_watch(int argc, char **argv)
         fprintf(stderr, "irvi %s\n", err);
         return 1;
     }
+    if (view.highlight > w.n) {
+        fprintf(stderr, "irvi watch: --highlight %d: there are %d runs\n", view.highlight, w.n);
+        watch_close(&w);
+        return 2;
+    }
     int rc = 0;
     if (png || csv) {
         watch_poll(&w, NULL, NULL);
-        if (view.highlight > w.n) {
-            fprintf(stderr, "irvi watch: --highlight %d: there are %d runs\n", view.highlight, w.n);
-            watch_close(&w);
-            return 2;
-        }
         if (png && watch_write_png(&w, png, &view, err, sizeof err) != 0)
             rc = 1;
         if (rc == 0 && csv && watch_write_csv(&w, csv, err, sizeof err) != 0)
@@ -134,7 +135,7 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     atexit(tui_emergency_restore);
-    tui *t = tui_open_watch(&w, err, sizeof err);
+    tui *t = tui_open_watch(&w, &view, err, sizeof err);
     if (!t) {
         fprintf(stderr, "irvi watch: no terminal UI (%s); use --png / --csv\n", err);
         watch_close(&w);

@@ -720,11 +720,20 @@ tui *tui_open(app_link *link, char *err, size_t errcap)
     return open_ui(link, NULL, err, errcap);
 }
 
-tui *tui_open_watch(watch_set *w, char *err, size_t errcap)
+tui *tui_open_watch(watch_set *w, const watch_view *v, char *err, size_t errcap)
 {
     tui *t = open_ui(NULL, w, err, errcap);
     if (t) {
         t->have_status = 1; /* nothing to wait for */
+        if (v) { /* the command line's reading, as the keys would set it */
+            t->wseries = v->lb;
+            t->xaxis = v->xaxis;
+            t->view.xlog = v->xlog;
+            t->view.ylog = v->ylog;
+            t->view.smooth = v->smooth;
+            t->view.zoom = v->zoom <= 0.1 ? 2 : v->zoom <= 0.5 ? 1 : 0; /* nearest not wider */
+            t->whigh = v->highlight <= w->n ? v->highlight : 0;
+        }
         tui_watch_started(t);
         drain(t);
         mark_all(t);

@@ -40,7 +40,8 @@ tui *tui_open(app_link *link, char *err, size_t errcap);
  * no commands, the curves come from w (polled about once a second), q
  * quits at once (tui_frame returns 1). w is borrowed. */
 struct watch_set;
-tui *tui_open_watch(struct watch_set *w, char *err, size_t errcap);
+struct watch_view;
+tui *tui_open_watch(struct watch_set *w, const struct watch_view *v, char *err, size_t errcap);
 
 /* One frame: wait up to timeout_ms (>= 0) for a key, handle every pending key
  * (up to 64), copy new points / log lines / status out of the link, redraw

@@ -71,8 +71,9 @@ int watch_poll(watch_set *w, void (*log)(void *ctx, const char *line), void *ctx
 /* Parse one metrics.jsonl line; 0 if it is a row with an epoch. */
 int watch_parse_line(const char *line, watch_rec *r);
 
-/* How the PNG overlay is read: what the terminal view shows (tui_view). */
-typedef struct {
+/* How the overlay is read: what the terminal view shows (tui_view), and
+ * what the command line sets for both the PNG and the terminal. */
+typedef struct watch_view {
     watch_series lb;    /* the upper chart's series (valid_ess is below) */
     plot_xaxis xaxis;
     int xlog, ylog;     /* ylog: log of the distance to the best value shown */

@@ -105,5 +105,13 @@ wait_for 'log y \(distance to the best value\) / log x' && wait_for 'watch: hide
     wait_for 'EMA smoothing weight down / up'
 T send-keys -t irvi Escape q
 wait_for 'irvi-exit 0'
+# the command line's reading is where the terminal starts
+T kill-session -t irvi 2> /dev/null
+T new-session -d -s irvi -x 120 -y 40 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 \"$irvi\" watch \"$root\" --series valid_lb0 --ylog --smooth 0.5 --zoom 0.5; echo irvi-exit \$?; sleep 600" \
+    < /dev/null > /dev/null 2>&1 || bad "tmux for watch with flags"
+wait_for 'valid_lb0 · log y: best − value \+ ε' && wait_for 'EMA 0\.50' && wait_for 'last 50%'
+T send-keys -t irvi q
+wait_for 'irvi-exit 0'
 [ $fail = 0 ] && echo "ok" && exit 0
 exit 1
