@@ -95,7 +95,8 @@ static int scan(watch_set *w, const char *dir, int depth, char *err, size_t errc
             n++;
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    if (n > 1) /* (qsort of an empty folder's NULL list is undefined) */
+        qsort(names, (size_t)n, sizeof *names, cmp_str);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         char sub[1024];
