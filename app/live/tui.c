@@ -731,7 +731,9 @@ tui *tui_open_watch(watch_set *w, const watch_view *v, char *err, size_t errcap)
             t->view.xlog = v->xlog;
             t->view.ylog = v->ylog;
             t->view.smooth = v->smooth;
-            t->view.zoom = v->zoom <= 0.1 ? 2 : v->zoom <= 0.5 ? 1 : 0; /* nearest not wider */
+            for (int z = 0; z < 3; z++) /* the narrowest zoom that shows all v->zoom asks */
+                if (tui_zooms[z] >= v->zoom)
+                    t->view.zoom = z;
             t->whigh = v->highlight <= w->n ? v->highlight : 0;
         }
         tui_watch_started(t);

@@ -401,23 +401,19 @@ static int chart(const watch_set *w, watch_series ws, const watch_view *v, uint8
     irvi_series ser[WATCH_MAX_RUNS + 1];
     double *buf[WATCH_MAX_RUNS] = {0};
     int ns = 0, rc = 0, hi = v->highlight - 1;
-    /* the x range shown: the last zoom fraction of all visible rows' x
-     * (on a log axis, of their decades) */
+    /* the x range shown: the last zoom fraction of all visible rows' x, as
+     * the terminal zooms */
     double xlo = INFINITY, xhi = -INFINITY;
     for (int i = 0; i < w->n; i++)
         for (int k = 0; !w->run[i].hidden && k < w->run[i].n; k++) {
             double x = watch_x(&w->run[i], &w->run[i].rec[k], v->xaxis);
             if (isfinite(x) && (!v->xlog || x > 0)) {
-                x = v->xlog ? log10(x) : x;
                 xlo = fmin(xlo, x);
                 xhi = fmax(xhi, x);
             }
         }
-    double xmin = -INFINITY;
-    if (v->zoom > 0 && v->zoom < 1 && xlo < xhi) {
-        xmin = xhi - v->zoom * (xhi - xlo);
-        xmin = v->xlog ? pow(10, xmin) : xmin;
-    }
+    int zoomed = v->zoom > 0 && v->zoom < 1 && xlo < xhi; /* else every row */
+    double xmin = zoomed ? plot_zoom_lo(xlo, xhi, v->zoom, v->xlog) : -INFINITY;
     double best = -INFINITY, worst = INFINITY;
     for (int i = 0; i < w->n; i++) {
         const watch_run *r = &w->run[i];

@@ -274,6 +274,15 @@ void plot_ema(double *y, int n, double w)
     }
 }
 
+double plot_zoom_lo(double lo, double hi, double zoom, int lg)
+{
+    if (!(zoom > 0 && zoom < 1) || !(lo < hi) || (lg && lo <= 0))
+        return lo;
+    if (lg)
+        return pow(10, log10(hi) - (log10(hi) - log10(lo)) * zoom);
+    return hi - (hi - lo) * zoom;
+}
+
 double plot_log_eps(double span)
 {
     return span > 0 && isfinite(span) ? span * 1e-3 : 1e-3;
@@ -403,10 +412,9 @@ int plot_render_area(const plot_spec *sp, plot_cell *cells, int w, int h, plot_a
     /* x view: tight to the data, the last zoom part of it */
     double xlo = xmin, xhi = xmax;
     if (xmin <= xmax) {
+        xlo = plot_zoom_lo(xlo, xhi, sp->zoom, xlg);
         if (xlg) {
             double a = log10(xlo), b = log10(xhi);
-            if (sp->zoom > 0 && sp->zoom < 1)
-                a = b - (b - a) * sp->zoom;
             if (b - a < 1e-9) {
                 a -= 0.05;
                 b += 0.05;
@@ -414,8 +422,6 @@ int plot_render_area(const plot_spec *sp, plot_cell *cells, int w, int h, plot_a
             xlo = pow(10, a);
             xhi = pow(10, b);
         } else {
-            if (sp->zoom > 0 && sp->zoom < 1)
-                xlo = xhi - (xhi - xlo) * sp->zoom;
             if (xhi - xlo <= fabs(xlo) * 1e-12) {
                 double d = fabs(xlo) * 0.05;
                 if (d == 0)

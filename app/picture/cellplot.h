@@ -117,6 +117,10 @@ void plot_ema(double *y, int n, double w);
  * 1e-3 of the span (1e-3 when the span is 0), so the best point sits about
  * three decades under the rest instead of at minus infinity. */
 double plot_log_eps(double span);
+/* Zoom: the left end of the last zoom fraction of [lo, hi] (of its decades
+ * when lg); lo itself when zoom is not in (0, 1) or the range is empty. The
+ * terminal plots and the watch PNG share it. */
+double plot_zoom_lo(double lo, double hi, double zoom, int lg);
 /* The next EMA weight up (dir > 0) or down from w: 0, .5, .8, .9, .95, .98, .99. */
 double plot_smooth_step(double w, int dir);
 
